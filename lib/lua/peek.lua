@@ -1,0 +1,18 @@
+-- Reads a share without changing anything.
+-- KEYS[1] share hash, KEYS[2] receipt hash
+-- Returns {'available', size, created, expires, meta}
+--      or {'gone', state, size, created, expires, claimed_at}
+--      or {'unknown'}
+local s = redis.call('HMGET', KEYS[1], 'size', 'created', 'expires', 'meta')
+if s[1] then
+  return {'available', s[1], s[2], s[3], s[4]}
+end
+local r = redis.call('HMGET', KEYS[2], 'state', 'size', 'created',
+  'expires', 'claimed_at')
+if r[1] then
+  local state = r[1]
+  -- The share hash expired on its own: the receipt still says available.
+  if state == 'available' then state = 'expired' end
+  return {'gone', state, r[2] or '0', r[3] or '0', r[4] or '0', r[5] or '0'}
+end
+return {'unknown'}

@@ -1,0 +1,317 @@
+#include "ots_cfg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ots_limits.h"
+#include "ots_log.h"
+#include "ots_banned.h"
+
+#define TEN_YEARS (10ull * 366 * 86400)
+
+void
+ots_cfg_defaults(struct ots_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->c_redis_path, "/run/onetimeshare/redis.sock",
+	    sizeof("/run/onetimeshare/redis.sock"));
+	c->c_redis_port = 6379;
+	c->c_redis_timeout_ms = 1000;
+	memcpy(c->c_data_dir, "/var/lib/onetimeshare",
+	    sizeof("/var/lib/onetimeshare"));
+	memcpy(c->c_base_url, "http://127.0.0.1:8080",
+	    sizeof("http://127.0.0.1:8080"));
+	c->c_max_size = OTS_MAX_SIZE_DEFAULT;
+	c->c_expiry_default = 24 * 3600;
+	c->c_expiry_min = 5 * 60;
+	c->c_expiry_max = 7 * 86400;
+	c->c_tombstone_ttl = 7 * 86400;
+	c->c_threads = 8;
+	c->c_drain_ms = 10000;
+	c->c_log_level = OTS_LOG_INFO;
+}
+
+const char *
+ots_cfg_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+enum ots_err
+ots_cfg_parse_duration(const char *s, size_t len, uint64_t *secs)
+{
+	uint64_t unit = 1, v = 0;
+	enum ots_err e;
+
+	if (len == 0)
+		return OTS_ERR_INVAL;
+	switch (s[len - 1]) {
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		unit = 0;
+		break;
+	}
+	if (unit != 0)
+		len--;
+	else
+		unit = 1;
+	e = ots_parse_u64(s, len, 0, TEN_YEARS, &v);
+	if (e != OTS_OK)
+		return e;
+	if (v > TEN_YEARS / unit)
+		return OTS_ERR_TOOBIG;
+	*secs = v * unit;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_cfg_parse_size(const char *s, size_t len, uint64_t *bytes)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+		{ "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+	};
+	unsigned shift = 0;
+	uint64_t v = 0;
+	size_t i;
+	enum ots_err e;
+
+	for (i = 0; i < OTS_ARRAY_LEN(units); i++) {
+		size_t sl = strlen(units[i].suffix);
+
+		if (len > sl && memcmp(s + len - sl, units[i].suffix, sl) ==
+		    0) {
+			shift = units[i].shift;
+			len -= sl;
+			break;
+		}
+	}
+	e = ots_parse_u64(s, len, 0, UINT64_MAX >> shift, &v);
+	if (e != OTS_OK)
+		return e;
+	*bytes = v << shift;
+	return OTS_OK;
+}
+
+/* Fails the load with a message naming the variable. */
+static enum ots_err
+bad(char *err, size_t errlen, const char *name, const char *why)
+{
+	if (ots_str_fmt(err, errlen, "%s: %s", name, why) != OTS_OK) {
+		/* A truncated message still names the variable first. */
+	}
+	return OTS_ERR_INVAL;
+}
+
+static enum ots_err
+get_str(const char *v, const char *name, char *out, size_t max, char *err,
+    size_t errlen)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= max)
+		return bad(err, errlen, name, "empty or too long");
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return bad(err, errlen, name,
+			    "contains control characters");
+	}
+	memcpy(out, v, len + 1);
+	return OTS_OK;
+}
+
+static enum ots_err
+get_uint(const char *v, const char *name, uint64_t min, uint64_t max,
+    uint64_t *out, char *err, size_t errlen)
+{
+	char why[96];
+
+	if (ots_parse_u64(v, strlen(v), min, max, out) == OTS_OK)
+		return OTS_OK;
+	if (ots_str_fmt(why, sizeof(why),
+	    "must be a whole number from %llu to %llu",
+	    (unsigned long long)min, (unsigned long long)max) != OTS_OK)
+		why[0] = '\0';
+	return bad(err, errlen, name, why);
+}
+
+static enum ots_err
+get_duration(const char *v, const char *name, uint64_t min, uint64_t *out,
+    char *err, size_t errlen)
+{
+	uint64_t secs = 0;
+
+	if (ots_cfg_parse_duration(v, strlen(v), &secs) != OTS_OK ||
+	    secs < min)
+		return bad(err, errlen, name,
+		    "must be a duration like 300, 5m, 24h or 7d, within 10 "
+		    "years and not below its minimum");
+	*out = secs;
+	return OTS_OK;
+}
+
+static enum ots_err
+parse_redis(struct ots_cfg *c, const char *v, char *err, size_t errlen)
+{
+	const char *colon;
+	uint64_t port = 0;
+
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (v[5] != '/')
+			return bad(err, errlen, "OTS_REDIS",
+			    "unix: needs an absolute socket path");
+		c->c_redis_host[0] = '\0';
+		return get_str(v + 5, "OTS_REDIS", c->c_redis_path,
+		    sizeof(c->c_redis_path), err, errlen);
+	}
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v ||
+	    ots_parse_u64(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
+	    OTS_OK ||
+	    (size_t)(colon - v) >= sizeof(c->c_redis_host))
+		return bad(err, errlen, "OTS_REDIS",
+		    "must be unix:/path/to/socket or host:port");
+	memcpy(c->c_redis_host, v, (size_t)(colon - v));
+	c->c_redis_host[colon - v] = '\0';
+	c->c_redis_port = (unsigned)port;
+	c->c_redis_path[0] = '\0';
+	return OTS_OK;
+}
+
+static enum ots_err
+parse_base_url(struct ots_cfg *c, const char *v, char *err, size_t errlen)
+{
+	size_t len;
+	enum ots_err e;
+
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return bad(err, errlen, "OTS_BASE_URL",
+		    "must start with http:// or https://");
+	e = get_str(v, "OTS_BASE_URL", c->c_base_url, sizeof(c->c_base_url),
+	    err, errlen);
+	if (e != OTS_OK)
+		return e;
+	len = strlen(c->c_base_url);
+	for (size_t i = 0; i < len; i++) {
+		if (c->c_base_url[i] == ' ' || c->c_base_url[i] == '#' ||
+		    c->c_base_url[i] == '?' || c->c_base_url[i] == '"')
+			return bad(err, errlen, "OTS_BASE_URL",
+			    "must not contain spaces, quotes, '?' or '#'");
+	}
+	while (len > 0 && c->c_base_url[len - 1] == '/')
+		c->c_base_url[--len] = '\0';
+	return OTS_OK;
+}
+
+enum ots_err
+ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	const char *v;
+	uint64_t n = 0;
+	enum ots_err e = OTS_OK;
+
+	ots_cfg_defaults(c);
+	err[0] = '\0';
+
+#define GET(name) ((v = get(ctx, name)) != NULL && v[0] != '\0')
+
+	if (GET("OTS_REDIS") && (e = parse_redis(c, v, err, errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_REDIS_PASSWORD") && (e = get_str(v, "OTS_REDIS_PASSWORD",
+	    c->c_redis_password, sizeof(c->c_redis_password), err,
+	    errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_REDIS_DB")) {
+		if ((e = get_uint(v, "OTS_REDIS_DB", 0, 1000000, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_redis_db = (unsigned)n;
+	}
+	if (GET("OTS_REDIS_TIMEOUT_MS")) {
+		if ((e = get_uint(v, "OTS_REDIS_TIMEOUT_MS", 10, 60000, &n,
+		    err, errlen)) != OTS_OK)
+			return e;
+		c->c_redis_timeout_ms = (unsigned)n;
+	}
+	if (GET("OTS_DATA_DIR")) {
+		if (v[0] != '/')
+			return bad(err, errlen, "OTS_DATA_DIR",
+			    "must be an absolute path");
+		if ((e = get_str(v, "OTS_DATA_DIR", c->c_data_dir,
+		    sizeof(c->c_data_dir), err, errlen)) != OTS_OK)
+			return e;
+	}
+	if (GET("OTS_BASE_URL") && (e = parse_base_url(c, v, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	if (GET("OTS_MAX_SIZE")) {
+		if (ots_cfg_parse_size(v, strlen(v), &c->c_max_size) !=
+		    OTS_OK || c->c_max_size == 0 ||
+		    c->c_max_size > OTS_MAX_SIZE_CEILING)
+			return bad(err, errlen, "OTS_MAX_SIZE",
+			    "must be a size from 1 byte to 64G, like 1G or "
+			    "512M");
+	}
+	if (GET("OTS_EXPIRY_MIN") && (e = get_duration(v, "OTS_EXPIRY_MIN", 1,
+	    &c->c_expiry_min, err, errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_EXPIRY_MAX") && (e = get_duration(v, "OTS_EXPIRY_MAX", 1,
+	    &c->c_expiry_max, err, errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_EXPIRY_DEFAULT") && (e = get_duration(v,
+	    "OTS_EXPIRY_DEFAULT", 1, &c->c_expiry_default, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	if (c->c_expiry_min > c->c_expiry_max)
+		return bad(err, errlen, "OTS_EXPIRY_MIN",
+		    "is above OTS_EXPIRY_MAX");
+	if (c->c_expiry_default < c->c_expiry_min ||
+	    c->c_expiry_default > c->c_expiry_max)
+		return bad(err, errlen, "OTS_EXPIRY_DEFAULT",
+		    "must lie within OTS_EXPIRY_MIN and OTS_EXPIRY_MAX");
+	if (GET("OTS_TOMBSTONE_TTL") && (e = get_duration(v,
+	    "OTS_TOMBSTONE_TTL", 60, &c->c_tombstone_ttl, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	if (GET("OTS_THREADS")) {
+		if ((e = get_uint(v, "OTS_THREADS", 1, 256, &n, err, errlen)) !=
+		    OTS_OK)
+			return e;
+		c->c_threads = (unsigned)n;
+	}
+	if (GET("OTS_DRAIN_MS")) {
+		if ((e = get_uint(v, "OTS_DRAIN_MS", 0, 600000, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_drain_ms = (unsigned)n;
+	}
+	if (GET("OTS_LOG_LEVEL")) {
+		enum ots_log_level lvl;
+
+		if (ots_log_parse_level(v, &lvl) != OTS_OK)
+			return bad(err, errlen, "OTS_LOG_LEVEL",
+			    "must be error, warn, info or debug");
+		c->c_log_level = (int)lvl;
+	}
+#undef GET
+	return OTS_OK;
+}

@@ -1,0 +1,75 @@
+/*
+ * ots_cfg: the service's configuration, read from OTS_* environment
+ * variables (the same names systemd's EnvironmentFile= and docker compose
+ * use; deploy/onetimeshare.env documents each).  Every value is validated
+ * at start; a bad one stops the start with a message naming it.
+ */
+#ifndef OTS_CFG_H
+#define OTS_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ots_util.h"
+
+#define OTS_CFG_PATH_MAX 512
+#define OTS_CFG_URL_MAX 256
+#define OTS_CFG_SECRET_MAX 256
+
+struct ots_cfg {
+	/* Redis: a unix socket path, or a host and port. */
+	char c_redis_path[OTS_CFG_PATH_MAX];	/* "" when TCP */
+	char c_redis_host[OTS_CFG_URL_MAX];
+	unsigned c_redis_port;
+	char c_redis_password[OTS_CFG_SECRET_MAX];	/* "" for none */
+	unsigned c_redis_db;
+	unsigned c_redis_timeout_ms;	/* connect and each command */
+
+	char c_data_dir[OTS_CFG_PATH_MAX];
+	char c_base_url[OTS_CFG_URL_MAX];	/* no trailing slash */
+
+	uint64_t c_max_size;		/* bytes per upload */
+	uint64_t c_expiry_default;	/* seconds */
+	uint64_t c_expiry_min;
+	uint64_t c_expiry_max;
+	uint64_t c_tombstone_ttl;	/* seconds a 410 and receipt stay */
+
+	unsigned c_threads;		/* per worker process */
+	unsigned c_drain_ms;		/* SIGTERM: in-flight bound */
+	int c_log_level;		/* enum ots_log_level */
+};
+
+/* Looks a variable up; returns NULL when it is not set. */
+typedef const char *(*ots_cfg_get_fn)(void *ctx, const char *name);
+
+/* Fills c with the defaults; cannot fail. */
+void ots_cfg_defaults(struct ots_cfg *c);
+
+/*
+ * Reads every OTS_* setting through get (pass ots_cfg_getenv and NULL for
+ * the process environment) on top of the defaults.  On error, err (errlen
+ * bytes) says which variable is wrong and why; the value itself is not
+ * repeated when it may be secret.
+ */
+OTS_WARN_UNUSED enum ots_err ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get,
+    void *ctx, char *err, size_t errlen);
+
+/* get for ots_cfg_load: getenv(3). */
+const char *ots_cfg_getenv(void *ctx, const char *name);
+
+/*
+ * Parses a duration: a whole number of seconds, or a number followed by
+ * s, m, h, d or w ("90", "5m", "24h", "7d").  OTS_ERR_INVAL for bad
+ * syntax, OTS_ERR_TOOBIG past 10 years.
+ */
+OTS_WARN_UNUSED enum ots_err ots_cfg_parse_duration(const char *s,
+    size_t len, uint64_t *secs);
+
+/*
+ * Parses a size in bytes, with an optional K, M, G or T suffix (powers of
+ * 1024; "KiB", "MiB", "GiB", "TiB" too).  OTS_ERR_INVAL for bad syntax.
+ */
+OTS_WARN_UNUSED enum ots_err ots_cfg_parse_size(const char *s, size_t len,
+    uint64_t *bytes);
+
+#endif

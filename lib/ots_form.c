@@ -1,0 +1,94 @@
+#include "ots_form.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ots_banned.h"
+
+#define KEY_MAX 64
+
+/* Decodes in[0..len) into out (max bytes); see ots_form_get. */
+static enum ots_err
+decode(const char *in, size_t len, char *out, size_t max, size_t *out_len)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		char c = in[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (len - i < 3)
+				return OTS_ERR_INVAL;
+			hi = ots_hexval(in[i + 1]);
+			lo = ots_hexval(in[i + 2]);
+			if (hi < 0 || lo < 0)
+				return OTS_ERR_INVAL;
+			c = (char)(hi << 4 | lo);
+			i += 3;
+		} else {
+			if (c == '+')
+				c = ' ';
+			i++;
+		}
+		if (o >= max)
+			return OTS_ERR_TOOBIG;
+		out[o++] = c;
+	}
+	*out_len = o;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_form_get(const char *s, size_t len, const char *name, char *out,
+    size_t max, size_t *out_len, bool *found)
+{
+	size_t pos = 0, name_len = strlen(name);
+	enum ots_err e = OTS_OK;
+
+	*found = false;
+	*out_len = 0;
+	out[0] = '\0';
+	while (pos < len) {
+		const char *pair = s + pos;
+		const char *amp = memchr(pair, '&', len - pos);
+		size_t pair_len = amp != NULL ? (size_t)(amp - pair)
+		    : len - pos;
+		const char *eq = memchr(pair, '=', pair_len);
+		size_t key_len = eq != NULL ? (size_t)(eq - pair) : pair_len;
+		char key[KEY_MAX];
+		size_t klen = 0;
+
+		pos += pair_len + (amp != NULL ? 1 : 0);
+		if (pair_len == 0)
+			continue;
+		e = decode(pair, key_len, key, sizeof(key), &klen);
+		if (e == OTS_ERR_TOOBIG)
+			continue;	/* not a key we know */
+		if (e != OTS_OK)
+			goto out;
+		if (klen != name_len || memcmp(key, name, klen) != 0)
+			continue;
+		if (*found) {
+			e = OTS_ERR_INVAL;
+			goto out;
+		}
+		*found = true;
+		if (eq != NULL) {
+			e = decode(eq + 1, pair_len - key_len - 1, out, max,
+			    out_len);
+			if (e != OTS_OK)
+				goto out;
+		}
+		out[*out_len] = '\0';
+	}
+out:
+	if (e != OTS_OK) {
+		sodium_memzero(out, *found ? max + 1 : 1);
+		*out_len = 0;
+		*found = false;
+	}
+	return e;
+}

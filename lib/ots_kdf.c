@@ -1,0 +1,58 @@
+#include "ots_kdf.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ots_banned.h"
+
+/* crypto_kdf contexts are exactly 8 bytes. */
+#define CTX_META "otsmeta1"
+#define CTX_FILE "otsfile1"
+
+/*
+ * master = BLAKE2b-256(key = secret, "ots-share-v1" || id): the id enters
+ * every key, so a container or a sealed name moved to another id never
+ * opens.  Subkeys come from crypto_kdf (BLAKE2b with a context per use).
+ */
+static void
+derive_master(const struct ots_tok *secret, const struct ots_tok *id,
+    const uint8_t *extra, size_t extra_len, uint8_t master[32])
+{
+	static const char label[] = "ots-share-v1";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, secret->t_raw, sizeof(secret->t_raw),
+	    32);
+	crypto_generichash_update(&st, (const uint8_t *)label,
+	    sizeof(label) - 1);
+	crypto_generichash_update(&st, id->t_raw, sizeof(id->t_raw));
+	if (extra != NULL)
+		crypto_generichash_update(&st, extra, extra_len);
+	crypto_generichash_final(&st, master, 32);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+ots_kdf_share_keys(const struct ots_tok *secret, const struct ots_tok *id,
+    const uint8_t *pw_key, struct ots_keys *out)
+{
+	uint8_t master[32];
+
+	derive_master(secret, id, NULL, 0, master);
+	crypto_kdf_derive_from_key(out->k_meta, sizeof(out->k_meta), 1,
+	    CTX_META, master);
+	if (pw_key != NULL) {
+		sodium_memzero(master, sizeof(master));
+		derive_master(secret, id, pw_key, OTS_KEY_BYTES, master);
+	}
+	crypto_kdf_derive_from_key(out->k_file, sizeof(out->k_file), 2,
+	    CTX_FILE, master);
+	sodium_memzero(master, sizeof(master));
+}
+
+void
+ots_kdf_keys_wipe(struct ots_keys *k)
+{
+	sodium_memzero(k, sizeof(*k));
+}

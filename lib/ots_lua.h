@@ -1,0 +1,15 @@
+/*
+ * ots_lua: the Redis Lua scripts of lib/lua/, embedded at build time by
+ * tools/embed-lua.  Each ots_lua_NAME is NUL-terminated; _len excludes it.
+ */
+#ifndef OTS_LUA_H
+#define OTS_LUA_H
+
+extern const char ots_lua_claim[];
+extern const unsigned long ots_lua_claim_len;
+extern const char ots_lua_peek[];
+extern const unsigned long ots_lua_peek_len;
+extern const char ots_lua_register[];
+extern const unsigned long ots_lua_register_len;
+
+#endif

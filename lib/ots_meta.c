@@ -1,0 +1,94 @@
+#include "ots_meta.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ots_banned.h"
+
+#define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAGB crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define VERSION 1u
+#define AD_LABEL "ots-meta-v1"
+#define AD_LEN (sizeof(AD_LABEL) - 1 + OTS_TOK_BYTES)
+#define PLAIN_MAX (4u + OTS_NAME_MAX + OTS_TYPE_MAX)
+
+static void
+make_ad(const struct ots_tok *id, uint8_t ad[AD_LEN])
+{
+	memcpy(ad, AD_LABEL, sizeof(AD_LABEL) - 1);
+	memcpy(ad + sizeof(AD_LABEL) - 1, id->t_raw, OTS_TOK_BYTES);
+}
+
+enum ots_err
+ots_meta_seal(const uint8_t *key, const struct ots_tok *id,
+    const struct ots_meta *m, struct ots_buf *out)
+{
+	uint8_t plain[PLAIN_MAX];
+	uint8_t sealed[OTS_META_SEALED_MAX];
+	uint8_t ad[AD_LEN];
+	unsigned long long clen = 0;
+	size_t name_len = strnlen(m->m_name, sizeof(m->m_name));
+	size_t type_len = strnlen(m->m_type, sizeof(m->m_type));
+	size_t n = 0;
+	enum ots_err e;
+
+	if (name_len > OTS_NAME_MAX || type_len > OTS_TYPE_MAX)
+		return OTS_ERR_TOOBIG;
+	plain[n++] = VERSION;
+	plain[n++] = (uint8_t)m->m_kind;
+	plain[n++] = (uint8_t)name_len;
+	plain[n++] = (uint8_t)(name_len >> 8);
+	memcpy(plain + n, m->m_name, name_len);
+	n += name_len;
+	plain[n++] = (uint8_t)type_len;
+	memcpy(plain + n, m->m_type, type_len);
+	n += type_len;
+
+	make_ad(id, ad);
+	randombytes_buf(sealed, NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + NONCE, &clen,
+	    plain, n, ad, sizeof(ad), NULL, sealed, key);
+	sodium_memzero(plain, sizeof(plain));
+	ots_buf_reset(out);
+	e = ots_buf_add(out, sealed, NONCE + (size_t)clen);
+	return e;
+}
+
+enum ots_err
+ots_meta_open(const uint8_t *key, const struct ots_tok *id,
+    const uint8_t *sealed, size_t len, struct ots_meta *m)
+{
+	uint8_t plain[PLAIN_MAX];
+	uint8_t ad[AD_LEN];
+	unsigned long long plen = 0;
+	size_t name_len, type_len, n;
+	enum ots_err e = OTS_ERR_CRYPTO;
+
+	if (len < NONCE + TAGB || len > OTS_META_SEALED_MAX)
+		return OTS_ERR_AUTH;
+	make_ad(id, ad);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL,
+	    sealed + NONCE, len - NONCE, ad, sizeof(ad), sealed, key) != 0)
+		return OTS_ERR_AUTH;
+
+	memset(m, 0, sizeof(*m));
+	n = (size_t)plen;
+	if (n < 5 || plain[0] != VERSION || plain[1] > OTS_META_TEXT)
+		goto out;
+	m->m_kind = (enum ots_meta_kind)plain[1];
+	name_len = (size_t)plain[2] | (size_t)plain[3] << 8;
+	if (name_len > OTS_NAME_MAX || 4 + name_len + 1 > n)
+		goto out;
+	memcpy(m->m_name, plain + 4, name_len);
+	type_len = plain[4 + name_len];
+	if (type_len > OTS_TYPE_MAX || 5 + name_len + type_len != n)
+		goto out;
+	memcpy(m->m_type, plain + 5 + name_len, type_len);
+	e = OTS_OK;
+out:
+	sodium_memzero(plain, sizeof(plain));
+	if (e != OTS_OK)
+		sodium_memzero(m, sizeof(*m));
+	return e;
+}

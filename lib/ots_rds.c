@@ -1,0 +1,309 @@
+#include "ots_rds.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ots_alloc.h"
+#include "ots_log.h"
+#include "ots_lua.h"
+#include "ots_banned.h"
+
+#define MOD "rds"
+#define SHA_LEN 40
+/* EVALSHA sha numkeys + keys and arguments */
+#define ARGS_MAX 32
+
+struct ots_rds {
+	const struct ots_cfg *r_cfg;
+	redisContext *r_ctx;		/* NULL when disconnected */
+	uint64_t r_retry_at;		/* ots_mono_ms() before which no
+					 * connect is tried */
+	char r_sha[OTS_SCRIPT_COUNT][SHA_LEN + 1];
+};
+
+static const struct {
+	const char *src;
+	const unsigned long *len;
+} scripts[OTS_SCRIPT_COUNT] = {
+	[OTS_SCRIPT_REGISTER] = { ots_lua_register, &ots_lua_register_len },
+	[OTS_SCRIPT_CLAIM] = { ots_lua_claim, &ots_lua_claim_len },
+	[OTS_SCRIPT_PEEK] = { ots_lua_peek, &ots_lua_peek_len },
+};
+
+enum ots_err
+ots_rds_new(const struct ots_cfg *cfg, struct ots_rds **out)
+{
+	struct ots_rds *r;
+
+	r = ots_calloc(1, sizeof(*r));
+	if (r == NULL)
+		return OTS_ERR_NOMEM;
+	r->r_cfg = cfg;
+	*out = r;
+	return OTS_OK;
+}
+
+static void
+disconnect(struct ots_rds *r)
+{
+	if (r->r_ctx != NULL) {
+		redisFree(r->r_ctx);
+		r->r_ctx = NULL;
+	}
+}
+
+void
+ots_rds_free(struct ots_rds *r)
+{
+	if (r == NULL)
+		return;
+	disconnect(r);
+	ots_free(r);
+}
+
+static struct timeval
+timeout_tv(const struct ots_rds *r)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(r->r_cfg->c_redis_timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(r->r_cfg->c_redis_timeout_ms % 1000) *
+	    1000;
+	return tv;
+}
+
+/* Maps a failed context to an error and drops it. */
+static enum ots_err
+context_failed(struct ots_rds *r, const char *what)
+{
+	enum ots_err e = OTS_ERR_REDIS;
+
+	if (r->r_ctx != NULL) {
+		if (r->r_ctx->err == REDIS_ERR_IO && (errno == EAGAIN ||
+		    errno == ETIMEDOUT))
+			e = OTS_ERR_TIMEOUT;
+		ots_log_warn(MOD, "%s: %s", what, r->r_ctx->errstr);
+	}
+	disconnect(r);
+	return e;
+}
+
+/*
+ * Runs a command on a connected context without reconnecting.  Returns
+ * the reply, or NULL with *e set after dropping the context.
+ */
+static redisReply *
+raw_command(struct ots_rds *r, int argc, const char **argv,
+    const size_t *argvlen, enum ots_err *e)
+{
+	redisReply *rep;
+
+	rep = redisCommandArgv(r->r_ctx, argc, argv, argvlen);
+	if (rep == NULL)
+		*e = context_failed(r, "command failed");
+	return rep;
+}
+
+static enum ots_err
+simple_ok(struct ots_rds *r, int argc, const char **argv, const char *what)
+{
+	redisReply *rep;
+	enum ots_err e = OTS_ERR_REDIS;
+
+	rep = raw_command(r, argc, argv, NULL, &e);
+	if (rep == NULL)
+		return e;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		ots_log_err(MOD, "%s failed: %.*s", what, (int)rep->len,
+		    rep->str);
+		freeReplyObject(rep);
+		disconnect(r);
+		return OTS_ERR_REDIS;
+	}
+	freeReplyObject(rep);
+	return OTS_OK;
+}
+
+static enum ots_err
+load_scripts(struct ots_rds *r)
+{
+	int i;
+
+	for (i = 0; i < OTS_SCRIPT_COUNT; i++) {
+		const char *argv[3] = { "SCRIPT", "LOAD", scripts[i].src };
+		size_t argvlen[3] = { 6, 4, *scripts[i].len };
+		redisReply *rep;
+		enum ots_err e = OTS_ERR_REDIS;
+
+		rep = raw_command(r, 3, argv, argvlen, &e);
+		if (rep == NULL)
+			return e;
+		if (rep->type != REDIS_REPLY_STRING || rep->len != SHA_LEN) {
+			ots_log_err(MOD, "SCRIPT LOAD failed for script %d",
+			    i);
+			freeReplyObject(rep);
+			disconnect(r);
+			return OTS_ERR_REDIS;
+		}
+		memcpy(r->r_sha[i], rep->str, SHA_LEN);
+		r->r_sha[i][SHA_LEN] = '\0';
+		freeReplyObject(rep);
+	}
+	return OTS_OK;
+}
+
+static enum ots_err
+connect_now(struct ots_rds *r)
+{
+	const struct ots_cfg *c = r->r_cfg;
+	struct timeval tv = timeout_tv(r);
+	char db[16];
+	enum ots_err e;
+
+	if (c->c_redis_path[0] != '\0')
+		r->r_ctx = redisConnectUnixWithTimeout(c->c_redis_path, tv);
+	else
+		r->r_ctx = redisConnectWithTimeout(c->c_redis_host,
+		    (int)c->c_redis_port, tv);
+	if (r->r_ctx == NULL)
+		return OTS_ERR_NOMEM;
+	if (r->r_ctx->err != 0)
+		return context_failed(r, "cannot connect to redis");
+	if (redisSetTimeout(r->r_ctx, tv) != REDIS_OK)
+		return context_failed(r, "cannot set redis timeout");
+	if (c->c_redis_password[0] != '\0') {
+		const char *argv[2] = { "AUTH", c->c_redis_password };
+
+		e = simple_ok(r, 2, argv, "AUTH");
+		if (e != OTS_OK)
+			return e;
+	}
+	if (c->c_redis_db != 0) {
+		const char *argv[2] = { "SELECT", db };
+
+		if (ots_str_fmt(db, sizeof(db), "%u", c->c_redis_db) !=
+		    OTS_OK)
+			return OTS_ERR_INVAL;
+		e = simple_ok(r, 2, argv, "SELECT");
+		if (e != OTS_OK)
+			return e;
+	}
+	return load_scripts(r);
+}
+
+/* Connects unless connected or backing off after a failure. */
+static enum ots_err
+ensure_connected(struct ots_rds *r)
+{
+	uint64_t now;
+	enum ots_err e;
+
+	if (r->r_ctx != NULL)
+		return OTS_OK;
+	now = ots_mono_ms();
+	if (now < r->r_retry_at)
+		return OTS_ERR_REDIS;
+	e = connect_now(r);
+	if (e != OTS_OK) {
+		disconnect(r);
+		r->r_retry_at = ots_mono_ms() + OTS_RDS_BACKOFF_MS;
+		return e;
+	}
+	r->r_retry_at = 0;
+	return OTS_OK;
+}
+
+static enum ots_err
+checked_command(struct ots_rds *r, int argc, const char **argv,
+    const size_t *argvlen, redisReply **reply, int *noscript)
+{
+	redisReply *rep;
+	enum ots_err e;
+
+	*reply = NULL;
+	e = ensure_connected(r);
+	if (e != OTS_OK)
+		return e;
+	rep = raw_command(r, argc, argv, argvlen, &e);
+	if (rep == NULL)
+		return e;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		if (noscript != NULL && rep->len >= 8 &&
+		    memcmp(rep->str, "NOSCRIPT", 8) == 0) {
+			*noscript = 1;
+		} else {
+			ots_log_err(MOD, "redis error: %.*s",
+			    rep->len > 200 ? 200 : (int)rep->len, rep->str);
+		}
+		freeReplyObject(rep);
+		return OTS_ERR_REDIS;
+	}
+	*reply = rep;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_rds_command(struct ots_rds *r, int argc, const char **argv,
+    const size_t *argvlen, redisReply **reply)
+{
+	return checked_command(r, argc, argv, argvlen, reply, NULL);
+}
+
+enum ots_err
+ots_rds_eval(struct ots_rds *r, enum ots_rds_script s, int nkeys, int argc,
+    const char **argv, const size_t *argvlen, redisReply **reply)
+{
+	const char *av[ARGS_MAX];
+	size_t avlen[ARGS_MAX];
+	char nk[12];
+	int attempt, i;
+	enum ots_err e = OTS_ERR_REDIS;
+
+	OTS_ASSERT(s >= 0 && s < OTS_SCRIPT_COUNT);
+	OTS_ASSERT(argc >= nkeys && argc + 3 <= ARGS_MAX);
+	if (ots_str_fmt(nk, sizeof(nk), "%d", nkeys) != OTS_OK)
+		return OTS_ERR_INVAL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		int noscript = 0;
+
+		e = ensure_connected(r);
+		if (e != OTS_OK)
+			return e;
+		av[0] = "EVALSHA";
+		avlen[0] = 7;
+		av[1] = r->r_sha[s];
+		avlen[1] = SHA_LEN;
+		av[2] = nk;
+		avlen[2] = strlen(nk);
+		for (i = 0; i < argc; i++) {
+			av[3 + i] = argv[i];
+			avlen[3 + i] = argvlen != NULL ? argvlen[i]
+			    : strlen(argv[i]);
+		}
+		e = checked_command(r, argc + 3, av, avlen, reply, &noscript);
+		if (e == OTS_OK || !noscript)
+			return e;
+		/* SCRIPT FLUSH or a failover lost the scripts: reload. */
+		ots_log_warn(MOD, "NOSCRIPT: reloading scripts");
+		e = load_scripts(r);
+		if (e != OTS_OK)
+			return e;
+	}
+	return e;
+}
+
+enum ots_err
+ots_rds_ping(struct ots_rds *r)
+{
+	const char *argv[1] = { "PING" };
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	e = ots_rds_command(r, 1, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	freeReplyObject(rep);
+	return OTS_OK;
+}

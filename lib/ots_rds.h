@@ -1,0 +1,64 @@
+/*
+ * ots_rds: one Redis connection, owned by one thread (a hiredis context is
+ * not thread-safe).  It connects lazily with a timeout, authenticates and
+ * selects the database, loads the Lua scripts (SCRIPT LOAD) and runs them
+ * with EVALSHA, reloading once on NOSCRIPT.  After any connection error
+ * the context is dropped (hiredis: it cannot be reused) and the next call
+ * reconnects, so the service recovers by itself when Redis comes back.
+ * While Redis is down, calls fail fast with OTS_ERR_REDIS: a failed
+ * connect is not retried for OTS_RDS_BACKOFF_MS.
+ *
+ * WARNING: hiredis 0.14's reader has no element cap; talk only to a Redis
+ * you trust and bound what you read from each reply.
+ */
+#ifndef OTS_RDS_H
+#define OTS_RDS_H
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ots_cfg.h"
+#include "ots_util.h"
+
+#define OTS_RDS_BACKOFF_MS 200u
+
+/* The embedded scripts (lib/lua/NAME.lua). */
+enum ots_rds_script {
+	OTS_SCRIPT_REGISTER = 0,
+	OTS_SCRIPT_CLAIM,
+	OTS_SCRIPT_PEEK,
+	OTS_SCRIPT_COUNT
+};
+
+struct ots_rds;
+
+/* Prepares a connection to the Redis of cfg (borrowed, must outlive it);
+ * nothing is connected yet. */
+OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_cfg *cfg,
+    struct ots_rds **out);
+
+/* Disconnects and frees; accepts NULL. */
+void ots_rds_free(struct ots_rds *r);
+
+/*
+ * Runs one command given as argc binary-safe arguments.  *reply (owned by
+ * the caller, freeReplyObject) is never an error reply: an error reply is
+ * logged and returned as OTS_ERR_REDIS.  OTS_ERR_REDIS too when Redis
+ * cannot be reached; OTS_ERR_TIMEOUT when it did not answer in time.
+ */
+OTS_WARN_UNUSED enum ots_err ots_rds_command(struct ots_rds *r, int argc,
+    const char **argv, const size_t *argvlen, redisReply **reply);
+
+/*
+ * Runs script s with EVALSHA: argv holds nkeys keys, then the arguments
+ * (argc in all).  Same results as ots_rds_command.
+ */
+OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
+    enum ots_rds_script s, int nkeys, int argc, const char **argv,
+    const size_t *argvlen, redisReply **reply);
+
+/* PING within the command timeout. */
+OTS_WARN_UNUSED enum ots_err ots_rds_ping(struct ots_rds *r);
+
+#endif

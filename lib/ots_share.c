@@ -1,0 +1,262 @@
+#include "ots_share.h"
+
+#include <string.h>
+
+#include "ots_log.h"
+#include "ots_banned.h"
+
+#define MOD "share"
+/* "ots:{" + id + "}:s" */
+#define KEY_SZ (5 + OTS_TOK_CHARS + 4 + 1)
+
+struct keys {
+	char k_share[KEY_SZ];
+	char k_receipt[KEY_SZ];
+};
+
+static void
+make_keys(const struct ots_tok *id, struct keys *k)
+{
+	/* Both fit by construction: an id is exactly OTS_TOK_CHARS. */
+	if (ots_str_fmt(k->k_share, sizeof(k->k_share), "ots:{%s}:s",
+	    id->t_str) != OTS_OK ||
+	    ots_str_fmt(k->k_receipt, sizeof(k->k_receipt), "ots:{%s}:r",
+	    id->t_str) != OTS_OK)
+		OTS_ASSERT(!"share key does not fit");
+}
+
+const char *
+ots_share_state_str(enum ots_share_state s)
+{
+	switch (s) {
+	case OTS_SHARE_UNKNOWN:
+		return "unknown";
+	case OTS_SHARE_AVAILABLE:
+		return "available";
+	case OTS_SHARE_CLAIMED:
+		return "claimed";
+	case OTS_SHARE_EXPIRED:
+		return "expired";
+	case OTS_SHARE_REVOKED:
+		return "revoked";
+	case OTS_SHARE_LOCKED:
+		return "locked";
+	}
+	return "unknown";
+}
+
+static enum ots_share_state
+parse_state(const redisReply *r)
+{
+	static const enum ots_share_state all[] = { OTS_SHARE_AVAILABLE,
+		OTS_SHARE_CLAIMED, OTS_SHARE_EXPIRED, OTS_SHARE_REVOKED,
+		OTS_SHARE_LOCKED };
+	size_t i;
+
+	if (r->type != REDIS_REPLY_STRING)
+		return OTS_SHARE_UNKNOWN;
+	for (i = 0; i < OTS_ARRAY_LEN(all); i++) {
+		if (ots_str_eq((struct ots_str){ r->str, r->len },
+		    ots_share_state_str(all[i])))
+			return all[i];
+	}
+	return OTS_SHARE_UNKNOWN;
+}
+
+/* Reads a decimal reply element; anything else is a Redis error. */
+static enum ots_err
+get_u64(const redisReply *r, uint64_t *out)
+{
+	if (r->type != REDIS_REPLY_STRING ||
+	    ots_parse_u64(r->str, r->len, 0, UINT64_MAX, out) != OTS_OK) {
+		ots_log_err(MOD, "malformed number in redis reply");
+		return OTS_ERR_REDIS;
+	}
+	return OTS_OK;
+}
+
+/* Checks a script's array reply and returns its tag element. */
+static enum ots_err
+reply_tag(const redisReply *rep, struct ots_str *tag)
+{
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING) {
+		ots_log_err(MOD, "unexpected redis script reply");
+		return OTS_ERR_REDIS;
+	}
+	tag->p = rep->element[0]->str;
+	tag->len = rep->element[0]->len;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_share_register(struct ots_rds *r, const struct ots_tok *id,
+    const struct ots_share_new *n)
+{
+	char ttl[24], rttl[24], size[24], created[24], expires[24];
+	struct keys k;
+	const char *argv[9];
+	size_t argvlen[9];
+	redisReply *rep = NULL;
+	enum ots_err e;
+	int i;
+
+	OTS_ASSERT(n->sn_expires > n->sn_created);
+	make_keys(id, &k);
+	if (ots_str_fmt(ttl, sizeof(ttl), "%llu",
+	    (unsigned long long)(n->sn_expires - n->sn_created)) != OTS_OK ||
+	    ots_str_fmt(rttl, sizeof(rttl), "%llu", (unsigned long long)(
+	    n->sn_expires - n->sn_created + n->sn_receipt_ttl)) != OTS_OK ||
+	    ots_str_fmt(size, sizeof(size), "%llu",
+	    (unsigned long long)n->sn_size) != OTS_OK ||
+	    ots_str_fmt(created, sizeof(created), "%llu",
+	    (unsigned long long)n->sn_created) != OTS_OK ||
+	    ots_str_fmt(expires, sizeof(expires), "%llu",
+	    (unsigned long long)n->sn_expires) != OTS_OK)
+		return OTS_ERR_INVAL;
+	argv[0] = k.k_share;
+	argv[1] = k.k_receipt;
+	argv[2] = ttl;
+	argv[3] = rttl;
+	argv[4] = size;
+	argv[5] = created;
+	argv[6] = expires;
+	argv[7] = (const char *)n->sn_meta;
+	argv[8] = n->sn_owner_hash;
+	for (i = 0; i < 9; i++)
+		argvlen[i] = i == 7 ? n->sn_meta_len : strlen(argv[i]);
+	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 9, argv, argvlen, &rep);
+	if (e != OTS_OK)
+		return e;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		e = OTS_ERR_REDIS;
+	else if (rep->integer != 1)
+		e = OTS_ERR_INVAL;
+	freeReplyObject(rep);
+	return e;
+}
+
+/* Fills out from a peek reply tagged "gone". */
+static enum ots_err
+read_gone(const redisReply *rep, struct ots_share *out)
+{
+	enum ots_err e;
+
+	if (rep->elements != 6)
+		return OTS_ERR_REDIS;
+	out->sh_state = parse_state(rep->element[1]);
+	if (out->sh_state == OTS_SHARE_UNKNOWN ||
+	    out->sh_state == OTS_SHARE_AVAILABLE)
+		return OTS_ERR_REDIS;
+	e = get_u64(rep->element[2], &out->sh_size);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[3], &out->sh_created);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[4], &out->sh_expires);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[5], &out->sh_claimed_at);
+	return e;
+}
+
+static enum ots_err
+read_available(const redisReply *rep, struct ots_share *out)
+{
+	const redisReply *meta;
+	enum ots_err e;
+
+	if (rep->elements != 5)
+		return OTS_ERR_REDIS;
+	out->sh_state = OTS_SHARE_AVAILABLE;
+	e = get_u64(rep->element[1], &out->sh_size);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[2], &out->sh_created);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[3], &out->sh_expires);
+	if (e != OTS_OK)
+		return e;
+	meta = rep->element[4];
+	if (meta->type != REDIS_REPLY_STRING ||
+	    meta->len > sizeof(out->sh_meta)) {
+		ots_log_err(MOD, "malformed sealed metadata in redis");
+		return OTS_ERR_REDIS;
+	}
+	memcpy(out->sh_meta, meta->str, meta->len);
+	out->sh_meta_len = meta->len;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_share_peek(struct ots_rds *r, const struct ots_tok *id,
+    struct ots_share *out)
+{
+	struct keys k;
+	const char *argv[2];
+	redisReply *rep = NULL;
+	struct ots_str tag;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
+	make_keys(id, &k);
+	argv[0] = k.k_share;
+	argv[1] = k.k_receipt;
+	e = ots_rds_eval(r, OTS_SCRIPT_PEEK, 2, 2, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		goto out;
+	if (ots_str_eq(tag, "available"))
+		e = read_available(rep, out);
+	else if (ots_str_eq(tag, "gone"))
+		e = read_gone(rep, out);
+	else if (!ots_str_eq(tag, "unknown"))
+		e = OTS_ERR_REDIS;
+out:
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
+    uint64_t receipt_ttl, struct ots_share *out)
+{
+	char snow[24], sttl[24];
+	struct keys k;
+	const char *argv[4];
+	redisReply *rep = NULL;
+	struct ots_str tag;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
+	make_keys(id, &k);
+	if (ots_str_fmt(snow, sizeof(snow), "%llu",
+	    (unsigned long long)now) != OTS_OK ||
+	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
+	    (unsigned long long)receipt_ttl) != OTS_OK)
+		return OTS_ERR_INVAL;
+	argv[0] = k.k_share;
+	argv[1] = k.k_receipt;
+	argv[2] = snow;
+	argv[3] = sttl;
+	e = ots_rds_eval(r, OTS_SCRIPT_CLAIM, 2, 4, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		goto out;
+	if (ots_str_eq(tag, "ok") && rep->elements == 2) {
+		out->sh_state = OTS_SHARE_CLAIMED;
+		out->sh_claimed_at = now;
+		e = get_u64(rep->element[1], &out->sh_size);
+	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
+		out->sh_state = parse_state(rep->element[1]);
+		e = OTS_ERR_GONE;
+	} else if (ots_str_eq(tag, "unknown")) {
+		e = OTS_ERR_NOTFOUND;
+	} else {
+		e = OTS_ERR_REDIS;
+	}
+out:
+	freeReplyObject(rep);
+	return e;
+}

@@ -1,0 +1,235 @@
+#include "ots_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ots_alloc.h"
+#include "ots_log.h"
+#include "ots_banned.h"
+
+#define MOD "store"
+
+struct ots_store {
+	int s_tmp;	/* DATA/tmp */
+	int s_files;	/* DATA/files */
+};
+
+static enum ots_err
+errno_err(int err)
+{
+	return err == ENOSPC || err == EDQUOT ? OTS_ERR_NOSPACE : OTS_ERR_IO;
+}
+
+static int
+open_subdir(int parent, const char *name)
+{
+	int fd;
+
+	if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
+		return -1;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
+enum ots_err
+ots_store_open(const char *dir, struct ots_store **out)
+{
+	struct ots_store *st = NULL;
+	int root = -1;
+	enum ots_err e = OTS_ERR_IO;
+
+	*out = NULL;
+	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		ots_log_err_errno(MOD, errno, "cannot open data directory");
+		goto out;
+	}
+	st = ots_calloc(1, sizeof(*st));
+	if (st == NULL) {
+		e = OTS_ERR_NOMEM;
+		goto out;
+	}
+	st->s_tmp = -1;
+	st->s_files = -1;
+	st->s_tmp = open_subdir(root, "tmp");
+	st->s_files = open_subdir(root, "files");
+	if (st->s_tmp < 0 || st->s_files < 0) {
+		ots_log_err_errno(MOD, errno,
+		    "cannot open tmp/ or files/ in the data directory");
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	e = OTS_OK;
+out:
+	ots_store_close(st);
+	if (root >= 0)
+		close(root);
+	return e;
+}
+
+void
+ots_store_close(struct ots_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->s_tmp >= 0)
+		close(st->s_tmp);
+	if (st->s_files >= 0)
+		close(st->s_files);
+	ots_free(st);
+}
+
+enum ots_err
+ots_store_create(struct ots_store *st, const struct ots_tok *id,
+    struct ots_store_tmp *t)
+{
+	t->t_written = 0;
+	if (ots_str_fmt(t->t_name, sizeof(t->t_name), "%s.part", id->t_str) !=
+	    OTS_OK) {
+		t->t_fd = -1;
+		return OTS_ERR_INVAL;
+	}
+	t->t_fd = openat(st->s_tmp, t->t_name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (t->t_fd < 0) {
+		int err = errno;
+
+		ots_log_err_errno(MOD, err, "cannot create temp file");
+		return errno_err(err);
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_write(struct ots_store_tmp *t, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(t->t_fd, p, n);
+
+		if (w < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			if (err != ENOSPC && err != EDQUOT)
+				ots_log_err_errno(MOD, err,
+				    "cannot write temp file");
+			return errno_err(err);
+		}
+		p += w;
+		n -= (size_t)w;
+		t->t_written += (uint64_t)w;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
+{
+	char final[OTS_TOK_STRSZ];
+	size_t base = strlen(t->t_name) - strlen(".part");
+	int err;
+
+	memcpy(final, t->t_name, base);
+	final[base] = '\0';
+	if (fdatasync(t->t_fd) != 0)
+		goto fail;
+	if (close(t->t_fd) != 0) {
+		t->t_fd = -1;
+		goto fail;
+	}
+	t->t_fd = -1;
+	if (renameat(st->s_tmp, t->t_name, st->s_files, final) != 0)
+		goto fail;
+	/* The rename is durable only once the directory is synced. */
+	if (fsync(st->s_files) != 0) {
+		err = errno;
+		(void)unlinkat(st->s_files, final, 0);
+		ots_log_err_errno(MOD, err, "cannot sync files directory");
+		return errno_err(err);
+	}
+	return OTS_OK;
+fail:
+	err = errno;
+	ots_log_err_errno(MOD, err, "cannot commit upload");
+	ots_store_abort(st, t);
+	return errno_err(err);
+}
+
+void
+ots_store_abort(struct ots_store *st, struct ots_store_tmp *t)
+{
+	if (t->t_fd >= 0) {
+		close(t->t_fd);
+		t->t_fd = -1;
+	}
+	if (t->t_name[0] != '\0') {
+		if (unlinkat(st->s_tmp, t->t_name, 0) != 0 && errno != ENOENT)
+			ots_log_err_errno(MOD, errno,
+			    "cannot remove temp file");
+		t->t_name[0] = '\0';
+	}
+}
+
+enum ots_err
+ots_store_take(struct ots_store *st, const struct ots_tok *id, int *fd)
+{
+	int f;
+
+	*fd = -1;
+	f = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0) {
+		if (errno == ENOENT)
+			return OTS_ERR_NOTFOUND;
+		ots_log_err_errno(MOD, errno, "cannot open stored file");
+		return OTS_ERR_IO;
+	}
+	if (unlinkat(st->s_files, id->t_str, 0) != 0) {
+		int err = errno;
+
+		close(f);
+		if (err == ENOENT)
+			return OTS_ERR_NOTFOUND;
+		ots_log_err_errno(MOD, err, "cannot unlink stored file");
+		return OTS_ERR_IO;
+	}
+	*fd = f;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_remove(struct ots_store *st, const struct ots_tok *id)
+{
+	if (unlinkat(st->s_files, id->t_str, 0) != 0 && errno != ENOENT) {
+		ots_log_err_errno(MOD, errno, "cannot remove stored file");
+		return OTS_ERR_IO;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_probe(struct ots_store *st)
+{
+	char name[64];
+	int fd, err = 0;
+
+	if (ots_str_fmt(name, sizeof(name), ".probe-%ld-%08x", (long)getpid(),
+	    (unsigned)randombytes_random()) != OTS_OK)
+		return OTS_ERR_IO;
+	fd = openat(st->s_tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return errno_err(errno);
+	if (write(fd, "ok", 2) != 2 || fdatasync(fd) != 0)
+		err = errno == 0 ? EIO : errno;
+	close(fd);
+	(void)unlinkat(st->s_tmp, name, 0);
+	return err == 0 ? OTS_OK : errno_err(err);
+}

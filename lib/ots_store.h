@@ -1,0 +1,76 @@
+/*
+ * ots_store: the ciphertext files on disk (docs/SECURITY.md, DESIGN §6).
+ *
+ *	DATA/tmp/ID.part	an upload being written
+ *	DATA/files/ID		a committed container
+ *
+ * A file is written under tmp/, fdatasync'ed, renamed into files/ and the
+ * directory fsync'ed, so a committed file survives a crash.  A claim opens
+ * and unlinks in one step, before the first byte is served.  One store is
+ * shared by all threads of a process: it holds only directory descriptors
+ * that never change after ots_store_open().
+ */
+#ifndef OTS_STORE_H
+#define OTS_STORE_H
+
+#include <stdint.h>
+
+#include "ots_tok.h"
+#include "ots_util.h"
+
+struct ots_store;
+
+/* A file being written; owned by one request. */
+struct ots_store_tmp {
+	int t_fd;			/* -1 when closed */
+	char t_name[OTS_TOK_STRSZ + 8];	/* "ID.part" */
+	uint64_t t_written;
+};
+
+/*
+ * Opens (creating tmp/ and files/ with mode 0700 when missing) the data
+ * directory dir.  OTS_ERR_IO when it is missing or unusable.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_open(const char *dir,
+    struct ots_store **out);
+
+/* Closes; accepts NULL. */
+void ots_store_close(struct ots_store *st);
+
+/* Starts tmp/ID.part (mode 0600, must not exist). */
+OTS_WARN_UNUSED enum ots_err ots_store_create(struct ots_store *st,
+    const struct ots_tok *id, struct ots_store_tmp *t);
+
+/* Appends n bytes.  OTS_ERR_NOSPACE when the disk is full. */
+OTS_WARN_UNUSED enum ots_err ots_store_write(struct ots_store_tmp *t,
+    const uint8_t *p, size_t n);
+
+/*
+ * Makes the file durable and moves it to files/ID.  On error the temp
+ * file is removed.  t is closed either way.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_commit(struct ots_store *st,
+    struct ots_store_tmp *t);
+
+/* Closes and removes a temp file; safe to call on a closed one. */
+void ots_store_abort(struct ots_store *st, struct ots_store_tmp *t);
+
+/*
+ * Opens files/ID for reading and unlinks it before returning, so that the
+ * content is gone from the file system whatever happens next.  *fd is
+ * owned by the caller.  OTS_ERR_NOTFOUND when there is no such file.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_take(struct ots_store *st,
+    const struct ots_tok *id, int *fd);
+
+/* Removes files/ID; a missing file is OTS_OK. */
+OTS_WARN_UNUSED enum ots_err ots_store_remove(struct ots_store *st,
+    const struct ots_tok *id);
+
+/*
+ * Probes that the data directory is writable: creates, syncs and removes
+ * a file in tmp/.  For readiness checks.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_probe(struct ots_store *st);
+
+#endif

@@ -1,0 +1,140 @@
+#include "ots_upload.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ots_alloc.h"
+#include "ots_box.h"
+#include "ots_kdf.h"
+#include "ots_log.h"
+#include "ots_share.h"
+#include "ots_banned.h"
+
+#define MOD "upload"
+
+struct ots_upload {
+	struct ots_store *u_store;
+	struct ots_store_tmp u_tmp;
+	struct ots_box_enc *u_enc;
+	struct ots_tok u_id;
+	struct ots_tok u_secret;
+	struct ots_tok u_owner;
+	struct ots_keys u_keys;
+	uint64_t u_max;
+	uint64_t u_size;
+	int u_committed;	/* the file is in files/ */
+	int u_registered;	/* ... and the share in Redis */
+};
+
+static enum ots_err
+tmp_sink(void *ctx, const uint8_t *p, size_t n)
+{
+	struct ots_upload *up = ctx;
+
+	return ots_store_write(&up->u_tmp, p, n);
+}
+
+enum ots_err
+ots_upload_begin(struct ots_store *st, uint64_t max_size,
+    struct ots_upload **out)
+{
+	struct ots_upload *up;
+	enum ots_err e;
+
+	*out = NULL;
+	up = ots_calloc(1, sizeof(*up));
+	if (up == NULL)
+		return OTS_ERR_NOMEM;
+	up->u_store = st;
+	up->u_max = max_size;
+	up->u_tmp.t_fd = -1;
+	ots_tok_random(&up->u_id);
+	ots_tok_random(&up->u_secret);
+	ots_tok_random(&up->u_owner);
+	ots_kdf_share_keys(&up->u_secret, &up->u_id, NULL, &up->u_keys);
+	e = ots_store_create(st, &up->u_id, &up->u_tmp);
+	if (e == OTS_OK)
+		e = ots_box_enc_new(up->u_keys.k_file, &up->u_id, tmp_sink, up,
+		    &up->u_enc);
+	if (e != OTS_OK) {
+		ots_upload_free(up);
+		return e;
+	}
+	*out = up;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_upload_write(struct ots_upload *up, const uint8_t *p, size_t n)
+{
+	if (n > up->u_max - up->u_size)
+		return OTS_ERR_TOOBIG;
+	up->u_size += n;
+	return ots_box_enc_update(up->u_enc, p, n);
+}
+
+uint64_t
+ots_upload_size(const struct ots_upload *up)
+{
+	return up->u_size;
+}
+
+enum ots_err
+ots_upload_commit(struct ots_upload *up, struct ots_rds *r,
+    const struct ots_meta *m, uint64_t now, uint64_t expires,
+    uint64_t receipt_ttl, struct ots_upload_result *res)
+{
+	struct ots_buf sealed;
+	struct ots_share_new sn;
+	char owner_hash[65];
+	enum ots_err e;
+
+	ots_buf_init(&sealed, OTS_META_SEALED_MAX);
+	e = ots_box_enc_finish(up->u_enc);
+	if (e != OTS_OK)
+		goto out;
+	e = ots_store_commit(up->u_store, &up->u_tmp);
+	if (e != OTS_OK)
+		goto out;
+	up->u_committed = 1;
+	e = ots_meta_seal(up->u_keys.k_meta, &up->u_id, m, &sealed);
+	if (e != OTS_OK)
+		goto out;
+	ots_tok_hash_hex(&up->u_owner, owner_hash);
+	memset(&sn, 0, sizeof(sn));
+	sn.sn_size = up->u_size;
+	sn.sn_created = now;
+	sn.sn_expires = expires;
+	sn.sn_receipt_ttl = receipt_ttl;
+	sn.sn_meta = (const uint8_t *)sealed.b_data;
+	sn.sn_meta_len = sealed.b_len;
+	sn.sn_owner_hash = owner_hash;
+	e = ots_share_register(r, &up->u_id, &sn);
+	if (e != OTS_OK)
+		goto out;
+	up->u_registered = 1;
+	res->ur_id = up->u_id;
+	res->ur_secret = up->u_secret;
+	res->ur_owner = up->u_owner;
+	res->ur_size = up->u_size;
+	res->ur_expires = expires;
+out:
+	ots_buf_release(&sealed);
+	return e;
+}
+
+void
+ots_upload_free(struct ots_upload *up)
+{
+	if (up == NULL)
+		return;
+	ots_box_enc_free(up->u_enc);
+	if (!up->u_committed)
+		ots_store_abort(up->u_store, &up->u_tmp);
+	else if (!up->u_registered &&
+	    ots_store_remove(up->u_store, &up->u_id) != OTS_OK)
+		ots_log_err(MOD, "cannot remove unregistered file");
+	sodium_memzero(up, sizeof(*up));
+	ots_free(up);
+}

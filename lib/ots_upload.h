@@ -1,0 +1,60 @@
+/*
+ * ots_upload: one upload, from the first plaintext byte to a registered
+ * share.  It draws the id, the link secret and the owner token, derives
+ * the keys, encrypts the stream chunk by chunk into a temp file and, on
+ * commit, makes the file durable, moves it into place and registers the
+ * share in Redis.  If anything fails, nothing stays registered and the
+ * file is removed: ots_upload_free() on an uncommitted upload aborts it.
+ * Memory is constant (two container chunks) whatever the size.
+ */
+#ifndef OTS_UPLOAD_H
+#define OTS_UPLOAD_H
+
+#include <stdint.h>
+
+#include "ots_meta.h"
+#include "ots_rds.h"
+#include "ots_store.h"
+#include "ots_tok.h"
+#include "ots_util.h"
+
+struct ots_upload;
+
+/* What the sender gets back. */
+struct ots_upload_result {
+	struct ots_tok ur_id;
+	struct ots_tok ur_secret;	/* wipe with ots_tok_wipe() */
+	struct ots_tok ur_owner;	/* wipe with ots_tok_wipe() */
+	uint64_t ur_size;
+	uint64_t ur_expires;
+};
+
+/*
+ * Starts an upload into st (borrowed, must outlive it) of at most
+ * max_size plaintext bytes.
+ */
+OTS_WARN_UNUSED enum ots_err ots_upload_begin(struct ots_store *st,
+    uint64_t max_size, struct ots_upload **out);
+
+/* Encrypts and writes n bytes.  OTS_ERR_TOOBIG past max_size,
+ * OTS_ERR_NOSPACE when the disk is full. */
+OTS_WARN_UNUSED enum ots_err ots_upload_write(struct ots_upload *up,
+    const uint8_t *p, size_t n);
+
+/* Plaintext bytes written so far. */
+uint64_t ots_upload_size(const struct ots_upload *up);
+
+/*
+ * Finishes the container, commits the file, seals m and registers the
+ * share to expire at `expires` (seconds since the epoch), its receipt
+ * receipt_ttl seconds later.  On success res holds the link parts; on
+ * failure nothing is left behind.
+ */
+OTS_WARN_UNUSED enum ots_err ots_upload_commit(struct ots_upload *up,
+    struct ots_rds *r, const struct ots_meta *m, uint64_t now,
+    uint64_t expires, uint64_t receipt_ttl, struct ots_upload_result *res);
+
+/* Frees; an uncommitted upload is aborted.  Accepts NULL. */
+void ots_upload_free(struct ots_upload *up);
+
+#endif
