@@ -1,0 +1,129 @@
+/*
+ * The FastCGI program's internal interface: the process-wide state, the
+ * per-thread worker, and the request view handlers see.  Handlers never
+ * see libfcgi: only fcgx_io.c includes fcgiapp.h.
+ */
+#ifndef OTS_APP_H
+#define OTS_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ots_buf.h"
+#include "ots_cfg.h"
+#include "ots_rds.h"
+#include "ots_store.h"
+#include "ots_tok.h"
+#include "ots_share.h"
+#include "ots_upload.h"
+#include "ots_util.h"
+
+/* Process-wide, frozen before the worker threads start. */
+struct app {
+	struct ots_cfg a_cfg;
+	struct ots_store *a_store;
+	int a_wake_fd;		/* readable once shutdown has begun */
+};
+
+struct fio;	/* the libfcgi request, private to fcgx_io.c */
+
+/* One worker thread and what it owns. */
+struct worker {
+	const struct app *w_app;
+	unsigned w_index;
+	struct ots_rds *w_rds;
+	struct fio *w_fio;
+	uint8_t *w_buf;		/* OTS_CHUNK_SIZE scratch for bodies */
+};
+
+/* One request, as handlers see it.  Strings die with the request. */
+struct req {
+	struct worker *req_worker;
+	const struct app *req_app;
+	const char *req_method;		/* points to req_method_buf */
+	char req_method_buf[16];
+	struct ots_str req_path;	/* raw, percent-encoded */
+	struct ots_str req_query;	/* after '?', raw */
+	const char *req_ctype;		/* CONTENT_TYPE or "" */
+	bool req_has_length;
+	uint64_t req_length;		/* CONTENT_LENGTH when present */
+	bool req_chunked;		/* Transfer-Encoding: chunked */
+	bool req_browser;		/* Accept prefers text/html */
+	bool req_json;			/* Accept names application/json */
+	char req_id[17];		/* random, for logs and X-Request-Id */
+	const char *req_route;		/* route pattern, for logs */
+	int req_status;
+	bool req_sent;			/* headers are out */
+	uint64_t req_bytes_in;
+	uint64_t req_bytes_out;
+	uint64_t req_start_ms;
+};
+
+/* fcgx_io.c */
+enum ots_err fio_init(void);
+enum ots_err fio_worker_init(struct worker *w);
+void fio_worker_release(struct worker *w);
+/* Waits for a request or shutdown: 1 with req filled, 0 on shutdown. */
+int fio_accept(struct worker *w, struct req *req);
+void fio_finish(struct worker *w);
+const char *req_param(const struct req *req, const char *name);
+/*
+ * Reads up to n body bytes into p; *got 0 means the body ended.
+ * OTS_ERR_TRUNC when the web server reported a broken stream.
+ */
+OTS_WARN_UNUSED enum ots_err req_read(struct req *req, uint8_t *p, size_t n,
+    size_t *got);
+/* Reads the rest of the body into b (bounded by its max). */
+OTS_WARN_UNUSED enum ots_err req_read_all(struct req *req, struct ots_buf *b);
+OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
+    size_t n);
+
+/* resp.c */
+/*
+ * Starts a response: status line, the security headers every dynamic
+ * response carries, ctype, then extra (CRLF-terminated lines, or NULL).
+ */
+OTS_WARN_UNUSED enum ots_err resp_begin(struct req *req, int status,
+    const char *ctype, const char *extra);
+/* A whole response with a body. */
+void resp_send(struct req *req, int status, const char *ctype,
+    const char *extra, const void *body, size_t len);
+/*
+ * An error: JSON {"error":{...}} for API clients, a small HTML page for
+ * browsers.  code is a stable machine word, msg a sentence for people.
+ */
+void resp_error(struct req *req, int status, const char *code,
+    const char *msg);
+/* The same with extra headers (CRLF-terminated lines). */
+void resp_error_x(struct req *req, int status, const char *code,
+    const char *msg, const char *extra);
+/* Maps a libots error to a status and answers with it. */
+void resp_from_err(struct req *req, enum ots_err e);
+const char *resp_reason(int status);
+
+/* router.c */
+void route_request(struct req *req);
+
+/* handlers */
+void h_upload_put(struct req *req, struct ots_str name);
+void h_upload_post(struct req *req);
+void h_claim(struct req *req, struct ots_str id);
+/* 410 with a sentence saying why the share is gone. */
+void h_gone(struct req *req, enum ots_share_state st);
+void h_page(struct req *req, struct ots_str id);
+void h_info(struct req *req, struct ots_str id);
+void h_health_live(struct req *req);
+void h_health_ready(struct req *req);
+
+/* h_common.c: shared by the handlers */
+/* Parses an id from the path; false (and 404 sent) when malformed. */
+bool h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id);
+/* Resolves expires_in (raw, may be empty) into an absolute expiry;
+ * false (and 400 sent) when out of bounds. */
+bool h_expiry(struct req *req, struct ots_str raw, uint64_t now,
+    uint64_t *expires);
+/* Answers a fresh upload: the link as a text line, or JSON. */
+void h_upload_answer(struct req *req, const struct ots_upload_result *res);
+
+#endif

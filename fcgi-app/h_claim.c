@@ -1,0 +1,235 @@
+/*
+ * The claim: POST /d/{id} with key (and later password) in a form body.
+ *
+ * Order matters (docs/SECURITY.md): read the share; verify the key by
+ * opening its sealed metadata (a wrong key consumes nothing); run the
+ * atomic claim script (exactly one caller wins); open and unlink the file
+ * before the first byte goes out; stream the plaintext.  A download cut
+ * short is gone all the same, by design.
+ */
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "ots_box.h"
+#include "ots_form.h"
+#include "ots_kdf.h"
+#include "ots_limits.h"
+#include "ots_log.h"
+#include "ots_meta.h"
+#include "ots_name.h"
+#include "ots_share.h"
+#include "ots_banned.h"
+
+#define MOD "claim"
+#define KEY_FIELD_MAX 64u
+
+/* Answers for a share that is gone, saying why. */
+void
+h_gone(struct req *req, enum ots_share_state st)
+{
+	const char *msg;
+
+	switch (st) {
+	case OTS_SHARE_CLAIMED:
+		msg = "This share was already opened. It can be opened only "
+		    "once.";
+		break;
+	case OTS_SHARE_EXPIRED:
+		msg = "This share expired before anyone opened it.";
+		break;
+	case OTS_SHARE_REVOKED:
+		msg = "The sender revoked this share.";
+		break;
+	case OTS_SHARE_LOCKED:
+		msg = "This share was destroyed after too many wrong "
+		    "passwords.";
+		break;
+	case OTS_SHARE_UNKNOWN:
+	case OTS_SHARE_AVAILABLE:
+	default:
+		msg = "This share is gone.";
+		break;
+	}
+	resp_error(req, 410, ots_share_state_str(st), msg);
+}
+
+/* Reads key from the form body into secret; false when answered. */
+static bool
+read_key(struct req *req, struct ots_tok *secret, bool *have)
+{
+	char key[KEY_FIELD_MAX + 1];
+	struct ots_buf body;
+	size_t klen = 0;
+	bool ok = false;
+	enum ots_err e;
+
+	*have = false;
+	if (req->req_ctype[0] != '\0' && strncasecmp(req->req_ctype,
+	    "application/x-www-form-urlencoded", 33) != 0) {
+		resp_error(req, 415, "unsupported_media_type", "Send the key "
+		    "as an application/x-www-form-urlencoded form.");
+		return false;
+	}
+	ots_buf_init(&body, OTS_FORM_MAX);
+	e = req_read_all(req, &body);
+	if (e == OTS_ERR_TOOBIG) {
+		resp_error(req, 413, "too_large", "The form is too large.");
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	e = ots_form_get(ots_buf_str(&body), body.b_len, "key", key,
+	    KEY_FIELD_MAX, &klen, have);
+	if (e == OTS_ERR_TOOBIG) {
+		*have = true;
+		klen = 0;	/* certainly not a key: 403 below */
+	} else if (e != OTS_OK) {
+		resp_error(req, 400, "bad_form", "The form is malformed.");
+		goto out;
+	}
+	if (!*have) {
+		resp_error(req, 400, "missing_key", "Send the key: the part "
+		    "of the link after '#'.");
+		goto out;
+	}
+	if (ots_tok_parse(key, klen, secret) != OTS_OK)
+		*have = false;
+	ok = true;
+out:
+	sodium_memzero(key, sizeof(key));
+	if (body.b_data != NULL)
+		sodium_memzero(body.b_data, body.b_cap);
+	ots_buf_release(&body);
+	return ok;
+}
+
+struct stream_ctx {
+	struct req *s_req;
+};
+
+static enum ots_err
+stream_sink(void *ctx, const uint8_t *p, size_t n)
+{
+	struct stream_ctx *s = ctx;
+
+	return req_write(s->s_req, p, n);
+}
+
+/* Sends the headers and the plaintext of a won claim. */
+static void
+stream_file(struct req *req, const struct ots_tok *id,
+    const struct ots_keys *keys, const struct ots_meta *meta, uint64_t size,
+    int fd)
+{
+	struct stream_ctx sc = { req };
+	struct ots_buf h;
+	enum ots_err e;
+
+	ots_buf_init(&h, 2048);
+	e = ots_buf_adds(&h, "Content-Disposition: ");
+	if (e == OTS_OK)
+		e = ots_name_disposition(meta->m_name, &h);
+	if (e == OTS_OK)
+		e = ots_buf_addf(&h, "\r\nContent-Length: %llu\r\n"
+		    "X-Share-Kind: %s\r\n"
+		    "Content-Security-Policy: default-src 'none'; sandbox\r\n",
+		    (unsigned long long)size,
+		    meta->m_kind == OTS_META_TEXT ? "text" : "file");
+	if (e != OTS_OK) {
+		ots_buf_release(&h);
+		resp_from_err(req, e);
+		return;
+	}
+	/* Never rendered inline: the type says bytes, whatever they are. */
+	e = resp_begin(req, 200, "application/octet-stream", h.b_data);
+	ots_buf_release(&h);
+	if (e == OTS_OK)
+		e = ots_box_decrypt_fd(keys->k_file, id, fd, stream_sink, &sc);
+	if (e == OTS_ERR_IO) {
+		ots_log_info(MOD, "req=%s download cut short; the share is "
+		    "gone all the same", req->req_id);
+	} else if (e != OTS_OK) {
+		ots_log_err(MOD, "req=%s stored file failed to decrypt: %s",
+		    req->req_id, ots_err_str(e));
+		req->req_status = 500;
+	}
+}
+
+void
+h_claim(struct req *req, struct ots_str id_raw)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	struct ots_tok id, secret;
+	struct ots_share sh;
+	struct ots_keys keys;
+	struct ots_meta meta;
+	bool have_key = false;
+	int fd = -1;
+	enum ots_err e = OTS_OK;
+
+	memset(&secret, 0, sizeof(secret));
+	memset(&keys, 0, sizeof(keys));
+	memset(&meta, 0, sizeof(meta));
+	if (!h_parse_id(req, id_raw, &id))
+		return;
+	if (!read_key(req, &secret, &have_key))
+		goto out;
+	e = ots_share_peek(req->req_worker->w_rds, &id, &sh);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	if (sh.sh_state == OTS_SHARE_UNKNOWN) {
+		resp_error(req, 404, "not_found", "No such share.");
+		goto out;
+	}
+	if (sh.sh_state != OTS_SHARE_AVAILABLE) {
+		h_gone(req, sh.sh_state);
+		goto out;
+	}
+	if (have_key) {
+		ots_kdf_share_keys(&secret, &id, NULL, &keys);
+		e = ots_meta_open(keys.k_meta, &id, sh.sh_meta,
+		    sh.sh_meta_len, &meta);
+	}
+	if (!have_key || e == OTS_ERR_AUTH) {
+		resp_error(req, 403, "wrong_key", "The key does not open "
+		    "this share. Check that the whole link was copied.");
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	e = ots_share_claim(req->req_worker->w_rds, &id, ots_now(),
+	    c->c_tombstone_ttl, &sh);
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		h_gone(req, e == OTS_ERR_GONE ? sh.sh_state
+		    : OTS_SHARE_EXPIRED);
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	e = ots_store_take(req->req_app->a_store, &id, &fd);
+	if (e != OTS_OK) {
+		ots_log_err(MOD, "req=%s claimed share has no file: %s",
+		    req->req_id, ots_err_str(e));
+		resp_from_err(req, OTS_ERR_IO);
+		goto out;
+	}
+	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	ots_tok_wipe(&secret);
+	ots_kdf_keys_wipe(&keys);
+	sodium_memzero(&meta, sizeof(meta));
+}

@@ -1,0 +1,342 @@
+/*
+ * Uploads: PUT /api/v1/files/{name} with a raw body, and POST
+ * /api/v1/files with multipart/form-data.  Both stream: the body is read
+ * in chunks and each chunk is encrypted and written before the next is
+ * read, so memory stays constant whatever the size.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "ots_form.h"
+#include "ots_limits.h"
+#include "ots_log.h"
+#include "ots_mp.h"
+#include "ots_name.h"
+#include "ots_banned.h"
+
+#define MOD "upload"
+/* Multipart framing allowed on top of the file itself. */
+#define MP_OVERHEAD (1024u * 1024u)
+#define EXPIRY_MAX_LEN 32u
+
+/* Answers a failed upload; the upload object is freed by the caller. */
+static void
+upload_failed(struct req *req, enum ots_err e)
+{
+	if (e == OTS_ERR_TOOBIG) {
+		char msg[128];
+
+		if (ots_str_fmt(msg, sizeof(msg), "The upload is larger than "
+		    "the %llu bytes this server accepts.", (unsigned long long)
+		    req->req_app->a_cfg.c_max_size) != OTS_OK)
+			msg[0] = '\0';
+		resp_error(req, 413, "too_large", msg);
+		return;
+	}
+	if (e == OTS_ERR_TRUNC)
+		ots_log_info(MOD, "req=%s client went away mid-upload",
+		    req->req_id);
+	resp_from_err(req, e);
+}
+
+/* Registers the finished upload and answers with the link. */
+static void
+finish_upload(struct req *req, struct ots_upload *up,
+    const struct ots_meta *m, uint64_t now, uint64_t expires)
+{
+	struct ots_upload_result res;
+	enum ots_err e;
+
+	memset(&res, 0, sizeof(res));
+	e = ots_upload_commit(up, req->req_worker->w_rds, m, now, expires,
+	    req->req_app->a_cfg.c_tombstone_ttl, &res);
+	if (e != OTS_OK) {
+		upload_failed(req, e);
+		return;
+	}
+	h_upload_answer(req, &res);
+	ots_tok_wipe(&res.ur_secret);
+	ots_tok_wipe(&res.ur_owner);
+}
+
+/* A Content-Type worth keeping: type/subtype of token characters. */
+static void
+keep_type(const char *ctype, char out[OTS_TYPE_MAX + 1])
+{
+	size_t i, slash = 0;
+
+	out[0] = '\0';
+	for (i = 0; ctype[i] != '\0' && ctype[i] != ';' && ctype[i] != ' ';
+	    i++) {
+		char c = ctype[i];
+
+		if (i >= OTS_TYPE_MAX)
+			return;
+		if (c == '/')
+			slash++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("!#$&-^_.+", c) != NULL))
+			return;
+	}
+	if (slash != 1 || i == 0)
+		return;
+	memcpy(out, ctype, i);
+	out[i] = '\0';
+}
+
+/* Finds an option in the query string, falling back to a header. */
+static bool
+get_option(struct req *req, const char *qname, const char *header,
+    char *out, size_t max, struct ots_str *val)
+{
+	size_t len = 0;
+	bool found = false;
+	const char *h;
+
+	if (ots_form_get(req->req_query.p, req->req_query.len, qname, out,
+	    max, &len, &found) != OTS_OK) {
+		resp_error(req, 400, "bad_query", "The query string is "
+		    "malformed or names an option twice.");
+		return false;
+	}
+	if (!found) {
+		h = req_param(req, header);
+		if (h != NULL) {
+			len = strlen(h);
+			if (len > max) {
+				resp_error(req, 400, "bad_option",
+				    "An option header is too long.");
+				return false;
+			}
+			memcpy(out, h, len + 1);
+		}
+	}
+	val->p = out;
+	val->len = len;
+	return true;
+}
+
+void
+h_upload_put(struct req *req, struct ots_str name_raw)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	char decoded[OTS_URI_MAX];
+	char expiry_buf[EXPIRY_MAX_LEN + 1];
+	struct ots_str expiry;
+	struct ots_meta meta;
+	struct ots_upload *up = NULL;
+	size_t dlen = 0;
+	uint64_t now = ots_now(), expires = 0;
+	enum ots_err e;
+
+	if (!req->req_has_length && !req->req_chunked) {
+		resp_error(req, 411, "length_required", "Send a "
+		    "Content-Length or use chunked transfer encoding.");
+		return;
+	}
+	if (req->req_has_length && req->req_length > c->c_max_size) {
+		upload_failed(req, OTS_ERR_TOOBIG);
+		return;
+	}
+	if (ots_name_unescape(name_raw.p, name_raw.len, decoded,
+	    sizeof(decoded), &dlen) != OTS_OK) {
+		resp_error(req, 400, "bad_name", "The file name in the path "
+		    "is not validly percent-encoded.");
+		return;
+	}
+	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", expiry_buf,
+	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, now, &expires))
+		return;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.m_kind = OTS_META_FILE;
+	ots_name_clean(decoded, dlen, meta.m_name);
+	keep_type(req->req_ctype, meta.m_type);
+
+	e = ots_upload_begin(req->req_app->a_store, c->c_max_size, &up);
+	while (e == OTS_OK) {
+		size_t got = 0;
+
+		e = req_read(req, req->req_worker->w_buf, OTS_CHUNK_SIZE,
+		    &got);
+		if (e != OTS_OK || got == 0)
+			break;
+		e = ots_upload_write(up, req->req_worker->w_buf, got);
+	}
+	if (e == OTS_OK && req->req_has_length &&
+	    ots_upload_size(up) != req->req_length)
+		e = OTS_ERR_TRUNC;
+	if (e == OTS_OK)
+		finish_upload(req, up, &meta, now, expires);
+	else
+		upload_failed(req, e);
+	ots_upload_free(up);
+	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
+}
+
+/* Multipart parsing state for one POST. */
+struct mp_ctx {
+	struct req *m_req;
+	struct ots_upload *m_up;
+	enum { PART_SKIP, PART_CONTENT, PART_EXPIRY } m_cur;
+	bool m_have_content;
+	struct ots_meta m_meta;
+	char m_expiry[EXPIRY_MAX_LEN + 1];
+	size_t m_expiry_len;
+	enum ots_err m_err;	/* why parsing stopped, if a callback did */
+	const char *m_msg;	/* a 400 message for the client */
+};
+
+static enum ots_err
+mp_bad(struct mp_ctx *m, const char *msg)
+{
+	m->m_msg = msg;
+	return OTS_ERR_INVAL;
+}
+
+static enum ots_err
+mp_begin(void *ctx, const struct ots_mp_part *p)
+{
+	struct mp_ctx *m = ctx;
+	const struct ots_cfg *c = &m->m_req->req_app->a_cfg;
+
+	m->m_cur = PART_SKIP;
+	if (strcmp(p->p_name, "file") == 0 || strcmp(p->p_name, "text") == 0) {
+		if (m->m_have_content)
+			return mp_bad(m, "Send one file or one text, not "
+			    "several.");
+		m->m_have_content = true;
+		m->m_cur = PART_CONTENT;
+		if (strcmp(p->p_name, "text") == 0 && !p->p_has_filename) {
+			m->m_meta.m_kind = OTS_META_TEXT;
+			memcpy(m->m_meta.m_name, "secret.txt",
+			    sizeof("secret.txt"));
+			memcpy(m->m_meta.m_type, "text/plain",
+			    sizeof("text/plain"));
+		} else {
+			m->m_meta.m_kind = OTS_META_FILE;
+			ots_name_clean(p->p_filename, p->p_filename_len,
+			    m->m_meta.m_name);
+			keep_type(p->p_type, m->m_meta.m_type);
+		}
+		return ots_upload_begin(m->m_req->req_app->a_store,
+		    c->c_max_size, &m->m_up);
+	}
+	if (strcmp(p->p_name, "expires_in") == 0) {
+		m->m_cur = PART_EXPIRY;
+		m->m_expiry_len = 0;
+	}
+	return OTS_OK;
+}
+
+static enum ots_err
+mp_data(void *ctx, const uint8_t *p, size_t n)
+{
+	struct mp_ctx *m = ctx;
+
+	switch (m->m_cur) {
+	case PART_CONTENT:
+		return ots_upload_write(m->m_up, p, n);
+	case PART_EXPIRY:
+		if (n > EXPIRY_MAX_LEN - m->m_expiry_len)
+			return mp_bad(m, "expires_in is too long.");
+		memcpy(m->m_expiry + m->m_expiry_len, p, n);
+		m->m_expiry_len += n;
+		m->m_expiry[m->m_expiry_len] = '\0';
+		return OTS_OK;
+	case PART_SKIP:
+		return OTS_OK;
+	}
+	return OTS_OK;
+}
+
+static enum ots_err
+mp_end(void *ctx)
+{
+	struct mp_ctx *m = ctx;
+
+	m->m_cur = PART_SKIP;
+	return OTS_OK;
+}
+
+static const struct ots_mp_cb mp_callbacks = { mp_begin, mp_data, mp_end };
+
+/* Feeds the whole body to the parser. */
+static enum ots_err
+parse_body(struct req *req, struct ots_mp *mp, uint64_t raw_max)
+{
+	uint64_t total = 0;
+	enum ots_err e;
+
+	for (;;) {
+		size_t got = 0;
+
+		e = req_read(req, req->req_worker->w_buf, OTS_CHUNK_SIZE,
+		    &got);
+		if (e != OTS_OK)
+			return e;
+		if (got == 0)
+			return ots_mp_finish(mp);
+		total += got;
+		if (total > raw_max)
+			return OTS_ERR_TOOBIG;
+		e = ots_mp_feed(mp, req->req_worker->w_buf, got);
+		if (e != OTS_OK)
+			return e;
+	}
+}
+
+void
+h_upload_post(struct req *req)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	char boundary[OTS_MP_BOUNDARY_MAX + 1];
+	struct mp_ctx m;
+	struct ots_mp *mp = NULL;
+	uint64_t now = ots_now(), expires = 0;
+	uint64_t raw_max = c->c_max_size + MP_OVERHEAD;
+	enum ots_err e;
+
+	memset(&m, 0, sizeof(m));
+	m.m_req = req;
+	if (strncasecmp(req->req_ctype, "multipart/form-data", 19) != 0) {
+		resp_error(req, 415, "unsupported_media_type", "Send the "
+		    "upload as multipart/form-data, or PUT the raw bytes.");
+		return;
+	}
+	if (ots_mp_boundary(req->req_ctype, strlen(req->req_ctype),
+	    boundary) != OTS_OK) {
+		resp_error(req, 400, "bad_multipart", "The multipart "
+		    "boundary is missing or malformed.");
+		return;
+	}
+	if (req->req_has_length && req->req_length > raw_max) {
+		upload_failed(req, OTS_ERR_TOOBIG);
+		return;
+	}
+	e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
+	if (e == OTS_OK)
+		e = parse_body(req, mp, raw_max);
+	if (e == OTS_OK && !m.m_have_content) {
+		e = OTS_ERR_INVAL;
+		m.m_msg = "The form has no file field (or text field).";
+	}
+	if (e == OTS_OK && !h_expiry(req, (struct ots_str){ m.m_expiry,
+	    m.m_expiry_len }, now, &expires))
+		goto out;
+	if (e == OTS_OK)
+		finish_upload(req, m.m_up, &m.m_meta, now, expires);
+	else if (e == OTS_ERR_INVAL)
+		resp_error(req, 400, "bad_multipart", m.m_msg != NULL ?
+		    m.m_msg : "The multipart body is malformed or truncated.");
+	else
+		upload_failed(req, e);
+out:
+	ots_mp_free(mp);
+	ots_upload_free(m.m_up);
+	sodium_memzero(&m.m_meta, sizeof(m.m_meta));
+	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
+}

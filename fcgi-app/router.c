@@ -1,0 +1,106 @@
+/*
+ * Routing: method and path to handler.  Paths are matched raw; an id is
+ * base64url and never needs escaping.  req_route gets the route pattern,
+ * which is all the request log ever says about the path.
+ */
+#include <string.h>
+
+#include "app.h"
+#include "ots_banned.h"
+
+#define API_FILES "/api/v1/files"
+#define SHARE_PAGE "/d/"
+
+/* If s starts with prefix, sets *rest to what follows and returns true. */
+static bool
+strip_prefix(struct ots_str s, const char *prefix, struct ots_str *rest)
+{
+	size_t n = strlen(prefix);
+
+	if (s.len < n || memcmp(s.p, prefix, n) != 0)
+		return false;
+	rest->p = s.p + n;
+	rest->len = s.len - n;
+	return true;
+}
+
+static bool
+is_method(const struct req *req, const char *m)
+{
+	return strcmp(req->req_method, m) == 0;
+}
+
+static void
+not_allowed(struct req *req, const char *allow)
+{
+	char extra[96];
+
+	if (ots_str_fmt(extra, sizeof(extra), "Allow: %s\r\n", allow) !=
+	    OTS_OK)
+		extra[0] = '\0';
+	resp_error_x(req, 405, "method_not_allowed",
+	    "This address does not take that kind of request.", extra);
+}
+
+static void
+route_files(struct req *req, struct ots_str rest)
+{
+	struct ots_str tail;
+
+	if (rest.len == 0) {
+		req->req_route = "/api/v1/files";
+		if (is_method(req, "POST"))
+			h_upload_post(req);
+		else
+			not_allowed(req, "POST");
+		return;
+	}
+	if (!strip_prefix(rest, "/", &tail)) {
+		req->req_route = "-";
+		resp_error(req, 404, "not_found", "No such page.");
+		return;
+	}
+	if (is_method(req, "PUT")) {
+		req->req_route = "/api/v1/files/{name}";
+		h_upload_put(req, tail);
+	} else if (is_method(req, "GET") || is_method(req, "HEAD")) {
+		req->req_route = "/api/v1/files/{id}";
+		h_info(req, tail);
+	} else {
+		req->req_route = "/api/v1/files/{id}";
+		not_allowed(req, "GET, HEAD, PUT");
+	}
+}
+
+static void
+route_share(struct req *req, struct ots_str id)
+{
+	req->req_route = "/d/{id}";
+	if (is_method(req, "POST"))
+		h_claim(req, id);
+	else if (is_method(req, "GET") || is_method(req, "HEAD"))
+		h_page(req, id);
+	else
+		not_allowed(req, "GET, HEAD, POST");
+}
+
+void
+route_request(struct req *req)
+{
+	struct ots_str rest;
+
+	if (strip_prefix(req->req_path, API_FILES, &rest)) {
+		route_files(req, rest);
+	} else if (strip_prefix(req->req_path, SHARE_PAGE, &rest)) {
+		route_share(req, rest);
+	} else if (ots_str_eq(req->req_path, "/health/live")) {
+		req->req_route = "/health/live";
+		h_health_live(req);
+	} else if (ots_str_eq(req->req_path, "/health/ready")) {
+		req->req_route = "/health/ready";
+		h_health_ready(req);
+	} else {
+		req->req_route = "-";
+		resp_error(req, 404, "not_found", "No such page.");
+	}
+}
