@@ -1,6 +1,8 @@
 #include "ots_rds.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -193,6 +195,19 @@ connect_now(struct ots_rds *r)
 	return load_scripts(r);
 }
 
+/*
+ * Is the idle connection still usable?  Redis never speaks unasked, so
+ * anything readable now is the EOF of a connection it closed (a restart,
+ * a timeout): reconnect before sending rather than fail this request.
+ */
+static bool
+connection_dead(const struct ots_rds *r)
+{
+	struct pollfd pfd = { r->r_ctx->fd, POLLIN, 0 };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
 /* Connects unless connected or backing off after a failure. */
 static enum ots_err
 ensure_connected(struct ots_rds *r)
@@ -200,8 +215,9 @@ ensure_connected(struct ots_rds *r)
 	uint64_t now;
 	enum ots_err e;
 
-	if (r->r_ctx != NULL)
+	if (r->r_ctx != NULL && !connection_dead(r))
 		return OTS_OK;
+	disconnect(r);
 	now = ots_mono_ms();
 	if (now < r->r_retry_at)
 		return OTS_ERR_REDIS;

@@ -1,0 +1,340 @@
+#include "itest.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+
+const char *
+itest_url(void)
+{
+	const char *u = getenv("OTS_TEST_URL");
+
+	cr_assert(u != NULL, "OTS_TEST_URL unset: run via tests/integration/run");
+	return u;
+}
+
+const char *
+itest_state(void)
+{
+	const char *s = getenv("OTS_TEST_STATE");
+
+	cr_assert(s != NULL, "OTS_TEST_STATE unset");
+	return s;
+}
+
+struct sink {
+	char *p;
+	size_t len;
+};
+
+static size_t
+collect(char *data, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t add = size * n;
+	char *np = realloc(s->p, s->len + add + 1);
+
+	if (np == NULL)
+		return 0;
+	memcpy(np + s->len, data, add);
+	s->p = np;
+	s->len += add;
+	s->p[s->len] = '\0';
+	return add;
+}
+
+int
+http_do(const char *method, const char *path, hdrs_t headers,
+    const void *body, size_t len, struct http_resp *out)
+{
+	struct sink b = { NULL, 0 }, h = { NULL, 0 };
+	struct curl_slist *hl = NULL;
+	char url[4096];
+	CURL *c;
+	CURLcode rc;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(url, sizeof(url), "%s%s", itest_url(), path);
+	c = curl_easy_init();
+	cr_assert(c != NULL);
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	/* curl adds "Expect: 100-continue" to large bodies; keep it simple. */
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	out->body = b.p != NULL ? b.p : calloc(1, 1);
+	out->len = b.len;
+	out->headers = h.p != NULL ? h.p : calloc(1, 1);
+	return (int)rc;
+}
+
+void
+http_resp_free(struct http_resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+char *
+http_header(const struct http_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *line = r->headers;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strstr(line, "\r\n");
+		size_t llen = end != NULL ? (size_t)(end - line) : strlen(line);
+
+		if (llen > n && strncasecmp(line, name, n) == 0 &&
+		    line[n] == ':') {
+			const char *v = line + n + 1;
+
+			while (*v == ' ')
+				v++;
+			return strndup(v, llen - (size_t)(v - line));
+		}
+		line = end != NULL ? end + 2 : NULL;
+	}
+	return NULL;
+}
+
+bool
+link_parse(const char *text, struct link *l)
+{
+	const char *d = strstr(text, "/d/");
+	const char *hash;
+	size_t idlen, keylen;
+
+	memset(l, 0, sizeof(*l));
+	if (d == NULL)
+		return false;
+	d += 3;
+	hash = strchr(d, '#');
+	if (hash == NULL)
+		return false;
+	idlen = (size_t)(hash - d);
+	keylen = strcspn(hash + 1, "\r\n\" ");
+	if (idlen >= sizeof(l->id) || keylen >= sizeof(l->key))
+		return false;
+	memcpy(l->id, d, idlen);
+	memcpy(l->key, hash + 1, keylen);
+	return idlen == 22 && keylen == 22;
+}
+
+long
+upload_put(const char *name, const void *data, size_t len, struct link *l)
+{
+	struct http_resp r;
+	char path[1024];
+	long status;
+
+	snprintf(path, sizeof(path), "/api/v1/files/%s", name);
+	cr_assert_eq(http_do("PUT", path, NULL, data, len, &r), 0);
+	status = r.status;
+	if (status == 201 && l != NULL)
+		cr_assert(link_parse(r.body, l), "bad link: %s", r.body);
+	http_resp_free(&r);
+	return status;
+}
+
+int
+claim(const char *id, const char *key, struct http_resp *out)
+{
+	char path[256], body[256];
+	static const char *const h[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL };
+
+	snprintf(path, sizeof(path), "/d/%s", id);
+	snprintf(body, sizeof(body), "key=%s", key);
+	return http_do("POST", path, h, body, strlen(body), out);
+}
+
+long
+redis_count(const char *pattern)
+{
+	char sock[1024];
+	redisContext *c;
+	redisReply *r;
+	long n;
+
+	snprintf(sock, sizeof(sock), "%s/run/redis.sock", itest_state());
+	c = redisConnectUnix(sock);
+	cr_assert(c != NULL && c->err == 0, "cannot reach test redis");
+	r = redisCommand(c, "KEYS %s", pattern);
+	cr_assert(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	n = (long)r->elements;
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+static long
+count_dir(const char *sub)
+{
+	char path[1024];
+	DIR *d;
+	struct dirent *e;
+	long n = 0;
+
+	snprintf(path, sizeof(path), "%s/data/%s", itest_state(), sub);
+	d = opendir(path);
+	cr_assert(d != NULL, "cannot open %s", path);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+long
+data_files(void)
+{
+	return count_dir("files");
+}
+
+long
+data_tmp(void)
+{
+	return count_dir("tmp");
+}
+
+bool
+data_has(const char *id)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data/files/%s", itest_state(), id);
+	return stat(path, &st) == 0;
+}
+
+void
+devstack(const char *args)
+{
+	char cmd[2048];
+	const char *ds = getenv("OTS_TEST_DEVSTACK");
+
+	cr_assert(ds != NULL);
+	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null", ds, args);
+	cr_assert_eq(system(cmd), 0, "dev-stack %s failed", args);
+}
+
+int
+raw_connect(void)
+{
+	const char *u = itest_url();
+	const char *colon = strrchr(u, ':');
+	struct sockaddr_in sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd >= 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+int
+raw_request(const void *req, size_t len, bool close_early)
+{
+	char buf[4096];
+	const char *p = req;
+	int fd = raw_connect();
+	ssize_t n;
+	size_t got = 0;
+	int status = 0;
+	struct timeval tv = { 10, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close_early) {
+		close(fd);
+		return 0;
+	}
+	while (got < sizeof(buf) - 1) {
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(buf, '\n', got) != NULL)
+			break;
+	}
+	buf[got] = '\0';
+	if (strncmp(buf, "HTTP/1.", 7) == 0 && got > 12)
+		status = (int)strtol(buf + 9, NULL, 10);
+	close(fd);
+	return status;
+}
+
+void
+fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+bool
+wait_until(bool (*cond)(void), unsigned ms)
+{
+	unsigned waited = 0;
+
+	for (;;) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if (cond())
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * Helpers for the integration tests: HTTP through libcurl against the
+ * stack that tests/integration/run started (OTS_TEST_URL), raw sockets for
+ * clients that misbehave, and looks into its Redis and data folder.
+ */
+#ifndef OTS_ITEST_H
+#define OTS_ITEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_resp {
+	long status;
+	char *body;		/* NUL-terminated */
+	size_t len;
+	char *headers;		/* raw header block, NUL-terminated */
+};
+
+/* A header line "Name: value", or NULL; the list ends with NULL. */
+typedef const char *const *hdrs_t;
+
+/* The base URL, e.g. http://127.0.0.1:12345 */
+const char *itest_url(void);
+/* The state folder of the stack. */
+const char *itest_state(void);
+
+/* Any request; body may be NULL.  Returns 0 or a curl error code. */
+int http_do(const char *method, const char *path, hdrs_t headers,
+    const void *body, size_t len, struct http_resp *out);
+void http_resp_free(struct http_resp *r);
+/* The value of header name in r (case-insensitive), malloc'd, or NULL. */
+char *http_header(const struct http_resp *r, const char *name);
+
+/* A link's parts. */
+struct link {
+	char id[64];
+	char key[64];
+};
+/* Parses ".../d/ID#KEY" from a text answer; false if malformed. */
+bool link_parse(const char *text, struct link *l);
+
+/* PUT data under name; on 201 fills l. */
+long upload_put(const char *name, const void *data, size_t len,
+    struct link *l);
+/* POST /d/ID with key=KEY; the body is the download. */
+int claim(const char *id, const char *key, struct http_resp *out);
+
+/* Number of Redis keys matching pattern. */
+long redis_count(const char *pattern);
+/* Entries in DATA/files and DATA/tmp. */
+long data_files(void);
+long data_tmp(void);
+/* Does DATA/files/ID exist? */
+bool data_has(const char *id);
+
+/* Runs tools/dev-stack with arguments (e.g. "redis-stop"). */
+void devstack(const char *args);
+
+/*
+ * Sends raw bytes to the web server and reads the answer's status
+ * (0 when none came).  close_early: close right after sending.
+ */
+int raw_request(const void *req, size_t len, bool close_early);
+/* Connects to the web server; returns the socket. */
+int raw_connect(void);
+
+/* Fills p with a deterministic pattern derived from seed. */
+void fill_pattern(uint8_t *p, size_t n, uint32_t seed);
+
+/* Polls cond() every 50 ms for up to ms; true if it became true. */
+bool wait_until(bool (*cond)(void), unsigned ms);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * Bad input gets a clear status and leaves nothing behind: no file in the
+ * data folder, no key in Redis.  Run with OTS_MAX_SIZE=64M (tests/
+ * integration/run) so "too large" is cheap to reach.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "itest.h"
+
+#define MAX_SIZE (64u * 1024u * 1024u)
+
+TestSuite(badinput, .timeout = 60);
+
+/* What must not change across a rejected request. */
+struct snapshot {
+	long files;
+	long tmp;
+	long keys;
+};
+
+static struct snapshot
+snap(void)
+{
+	struct snapshot s = { data_files(), data_tmp(), redis_count("ots:*") };
+
+	return s;
+}
+
+static bool
+tmp_empty(void)
+{
+	return data_tmp() == 0;
+}
+
+static void
+assert_unchanged(struct snapshot before)
+{
+	cr_assert(wait_until(tmp_empty, 5000), "a .part file was left behind");
+	cr_assert_eq(data_files(), before.files, "a file was left behind");
+	cr_assert_eq(redis_count("ots:*"), before.keys,
+	    "a Redis key was left behind");
+}
+
+/* status2: another acceptable status, 0 for none, -1 for any 4xx. */
+static void
+expect_status2(const char *method, const char *path, hdrs_t h,
+    const void *body, size_t len, long status, long status2,
+    const char *code)
+{
+	struct snapshot s = snap();
+	struct http_resp r;
+
+	cr_assert_eq(http_do(method, path, h, body, len, &r), 0);
+	cr_assert(r.status == status || (status2 > 0 && r.status == status2) ||
+	    (status2 < 0 && r.status >= 400 && r.status < 500),
+	    "%s %s: %ld %s", method, path, r.status, r.body);
+	if (code != NULL)
+		cr_assert(strstr(r.body, code) != NULL, "%s", r.body);
+	http_resp_free(&r);
+	assert_unchanged(s);
+}
+
+static void
+expect_status(const char *method, const char *path, hdrs_t h,
+    const void *body, size_t len, long status, const char *code)
+{
+	expect_status2(method, path, h, body, len, status, 0, code);
+}
+
+Test(badinput, content_length_over_max_gets_413_without_reading)
+{
+	char req[512];
+	struct snapshot s = snap();
+
+	snprintf(req, sizeof(req), "PUT /api/v1/files/big HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: %u\r\nConnection: close\r\n\r\n",
+	    MAX_SIZE + 1);
+	cr_assert_eq(raw_request(req, strlen(req), false), 413);
+	assert_unchanged(s);
+}
+
+Test(badinput, content_length_over_nginx_limit_gets_json_413)
+{
+	static const char req[] = "PUT /api/v1/files/big HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: 5000000000\r\nConnection: close\r\n\r\n";
+
+	cr_assert_eq(raw_request(req, sizeof(req) - 1, false), 413);
+}
+
+Test(badinput, chunked_body_over_max_gets_413)
+{
+	static const char *const h[] = { "Transfer-Encoding: chunked", NULL };
+	size_t len = MAX_SIZE + 65536;
+	uint8_t *big = calloc(1, len);
+
+	cr_assert(big != NULL);
+	expect_status("PUT", "/api/v1/files/big", h, big, len, 413,
+	    "too_large");
+	free(big);
+}
+
+Test(badinput, multipart_file_over_max_gets_413)
+{
+	static const char head[] = "--b\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"x\"\r\n\r\n";
+	static const char tail[] = "\r\n--b--\r\n";
+	static const char *const h[] = {
+		"Content-Type: multipart/form-data; boundary=b", NULL };
+	size_t len = sizeof(head) - 1 + MAX_SIZE + 10 + sizeof(tail) - 1;
+	char *body = calloc(1, len);
+
+	cr_assert(body != NULL);
+	memcpy(body, head, sizeof(head) - 1);
+	memcpy(body + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	expect_status("POST", "/api/v1/files", h, body, len, 413, "too_large");
+	free(body);
+}
+
+Test(badinput, lying_short_content_length_stores_only_what_it_says)
+{
+	/* nginx reads exactly Content-Length bytes; the rest is a second,
+	 * malformed request that nginx rejects.  The share holds 5 bytes. */
+	static const char req[] = "PUT /api/v1/files/lie HTTP/1.1\r\n"
+	    "Host: t\r\nAccept: application/json\r\nContent-Length: 5\r\n\r\n"
+	    "hello, and a lot more that was not announced\r\n\r\n";
+	char buf[8192];
+	struct link l;
+	struct http_resp r;
+	ssize_t n;
+	size_t got = 0;
+	int fd = raw_connect();
+
+	cr_assert_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+	    (ssize_t)(sizeof(req) - 1));
+	while ((n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	cr_assert(strncmp(buf, "HTTP/1.1 201", 12) == 0, "%s", buf);
+	cr_assert(strstr(buf, "HTTP/1.1 400") != NULL,
+	    "the excess was not rejected: %s", buf);
+	cr_assert(link_parse(buf, &l));
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "hello");
+	http_resp_free(&r);
+}
+
+Test(badinput, put_without_length_gets_411)
+{
+	static const char req[] = "PUT /api/v1/files/x HTTP/1.1\r\n"
+	    "Host: t\r\nConnection: close\r\n\r\n";
+	struct snapshot s = snap();
+
+	cr_assert_eq(raw_request(req, sizeof(req) - 1, false), 411);
+	assert_unchanged(s);
+}
+
+Test(badinput, empty_body_is_a_valid_empty_file)
+{
+	struct link l;
+	struct http_resp r;
+
+	cr_assert_eq(upload_put("empty.txt", "", 0, &l), 201);
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.len, 0);
+	cr_assert(strstr(r.headers, "Content-Length: 0") != NULL);
+	http_resp_free(&r);
+}
+
+Test(badinput, multipart_errors_get_400_or_415)
+{
+	static const char *const mp[] = {
+		"Content-Type: multipart/form-data; boundary=b", NULL };
+	static const char *const nob[] = {
+		"Content-Type: multipart/form-data", NULL };
+	static const char *const longb[] = {
+		"Content-Type: multipart/form-data; boundary="
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		NULL };
+	static const char *const json[] = {
+		"Content-Type: application/json", NULL };
+	static const char truncated[] = "--b\r\nContent-Disposition: form-data;"
+	    " name=\"file\"; filename=\"t.txt\"\r\n\r\nsome data, no end";
+	static const char nofile[] = "--b\r\nContent-Disposition: form-data;"
+	    " name=\"other\"\r\n\r\nvalue\r\n--b--\r\n";
+	static const char noname[] = "--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "x\r\n--b--\r\n";
+	static const char badhdr[] = "--b\r\nthis is not a header\r\n\r\n"
+	    "x\r\n--b--\r\n";
+	static const char garbage[] = "--bXXX\r\n";
+	static const char twofiles[] = "--b\r\nContent-Disposition: form-data;"
+	    " name=\"file\"; filename=\"1\"\r\n\r\n1\r\n--b\r\nContent-"
+	    "Disposition: form-data; name=\"file\"; filename=\"2\"\r\n\r\n2\r\n"
+	    "--b--\r\n";
+
+	expect_status("POST", "/api/v1/files", mp, truncated,
+	    sizeof(truncated) - 1, 400, "bad_multipart");
+	expect_status("POST", "/api/v1/files", mp, nofile, sizeof(nofile) - 1,
+	    400, "no file field");
+	expect_status("POST", "/api/v1/files", mp, noname, sizeof(noname) - 1,
+	    400, "bad_multipart");
+	expect_status("POST", "/api/v1/files", mp, badhdr, sizeof(badhdr) - 1,
+	    400, "bad_multipart");
+	expect_status("POST", "/api/v1/files", mp, garbage, sizeof(garbage) - 1,
+	    400, "bad_multipart");
+	expect_status("POST", "/api/v1/files", mp, twofiles,
+	    sizeof(twofiles) - 1, 400, "not several");
+	expect_status("POST", "/api/v1/files", nob, nofile, sizeof(nofile) - 1,
+	    400, "boundary");
+	expect_status("POST", "/api/v1/files", longb, nofile,
+	    sizeof(nofile) - 1, 400, "boundary");
+	expect_status("POST", "/api/v1/files", json, "{}", 2, 415,
+	    "unsupported_media_type");
+}
+
+/* Uploads under a raw path and returns the Content-Disposition served. */
+static char *
+served_disposition(const char *raw_name, struct http_resp *r)
+{
+	struct link l;
+
+	cr_assert_eq(upload_put(raw_name, "n", 1, &l), 201, "%s", raw_name);
+	cr_assert_eq(claim(l.id, l.key, r), 0);
+	cr_assert_eq(r->status, 200);
+	return http_header(r, "Content-Disposition");
+}
+
+Test(badinput, file_names_are_sanitized)
+{
+	struct http_resp r;
+	char *cd;
+
+	cd = served_disposition("..%2F..%2Fetc%2Fpasswd", &r);
+	cr_assert_str_eq(cd, "attachment; filename=\"_.._etc_passwd\"; "
+	    "filename*=UTF-8''_.._etc_passwd");
+	free(cd);
+	http_resp_free(&r);
+
+	cd = served_disposition("a%0D%0ASet-Cookie:%20x=1", &r);
+	cr_assert(strstr(r.headers, "\r\nSet-Cookie") == NULL,
+	    "header injection");
+	cr_assert(strchr(cd, '\r') == NULL && strchr(cd, '\n') == NULL);
+	cr_assert(strstr(cd, "filename=\"a__Set-Cookie: x=1\"") != NULL, "%s",
+	    cd);
+	free(cd);
+	http_resp_free(&r);
+
+	cd = served_disposition("bad%FF%FEutf8.txt", &r);
+	cr_assert(strstr(cd, "filename*=UTF-8''bad__utf8.txt") != NULL, "%s",
+	    cd);
+	free(cd);
+	http_resp_free(&r);
+
+	cd = served_disposition("%22quoted%22%5C.txt", &r);
+	cr_assert(strstr(cd, "filename=\"_quoted__.txt\"") != NULL, "%s", cd);
+	free(cd);
+	http_resp_free(&r);
+}
+
+Test(badinput, overlong_name_is_cut)
+{
+	char name[2000];
+	struct http_resp r;
+	char *cd, *star;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	cd = served_disposition(name, &r);
+	star = strstr(cd, "filename*=UTF-8''");
+	cr_assert(star != NULL);
+	cr_assert_eq(strlen(star + strlen("filename*=UTF-8''")), 255);
+	free(cd);
+	http_resp_free(&r);
+}
+
+Test(badinput, bad_percent_escape_in_name_gets_400)
+{
+	/* nginx itself refuses a malformed escape in the path. */
+	expect_status("PUT", "/api/v1/files/bad%zzname", NULL, "x", 1, 400,
+	    NULL);
+}
+
+Test(badinput, bogus_ids_get_404)
+{
+	static const char *const ids[] = { "", "short", "AAAAAAAAAAAAAAAAAAAAAA",
+		"AAAAAAAAAAAAAAAAAAAAA+", "AAAAAAAAAAAAAAAAAAAAAAA",
+		"..%2F..%2Fetc%2Fpasswd", "%2e%2e", "AAAAAAAAAAAAAAAAAAAAAB" };
+	size_t i;
+	char path[256];
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct http_resp r;
+
+		/* nginx decodes %2F and %2E and normalizes the path first:
+		 * one that climbs above the root gets its 400, one that
+		 * becomes "/" the front page (405 for a POST); nothing is
+		 * served or consumed.  Any other id gets the app's 404. */
+		snprintf(path, sizeof(path), "/d/%s", ids[i]);
+		expect_status2("POST", path, NULL, "key=AAAAAAAAAAAAAAAAAAAAAA",
+		    25, 404, strstr(ids[i], "%2") != NULL ? -1 : 0, NULL);
+		cr_assert_eq(http_do("GET", path, NULL, NULL, 0, &r), 0);
+		cr_assert(r.status == 404 || (strstr(ids[i], "%2") != NULL &&
+		    strstr(r.headers, "Content-Disposition") == NULL),
+		    "GET %s: %ld", path, r.status);
+		http_resp_free(&r);
+		snprintf(path, sizeof(path), "/api/v1/files/%s", ids[i]);
+		if (ids[i][0] == '\0')
+			continue;
+		cr_assert_eq(http_do("GET", path, NULL, NULL, 0, &r), 0);
+		cr_assert(r.status == 404 || r.status == 400, "GET %s: %ld",
+		    path, r.status);
+		http_resp_free(&r);
+	}
+}
+
+Test(badinput, claim_without_key_gets_400)
+{
+	struct link l;
+	char path[128];
+
+	cr_assert_eq(upload_put("nokey", "x", 1, &l), 201);
+	snprintf(path, sizeof(path), "/d/%s", l.id);
+	expect_status("POST", path, NULL, "", 0, 400, "missing_key");
+	expect_status("POST", path, NULL, "key=%zz", 7, 400, "bad_form");
+	cr_assert(data_has(l.id));
+}
+
+Test(badinput, wrong_methods_get_405)
+{
+	expect_status("DELETE", "/d/AAAAAAAAAAAAAAAAAAAAAA", NULL, NULL, 0,
+	    405, "method_not_allowed");
+	expect_status("GET", "/api/v1/files", NULL, NULL, 0, 405, NULL);
+}
+
+Test(badinput, disconnect_mid_upload_leaves_nothing)
+{
+	static const char head[] = "PUT /api/v1/files/cut HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: 10000000\r\n\r\n";
+	struct snapshot s = snap();
+	uint8_t chunk[65536];
+	int fd = raw_connect();
+	int i;
+
+	memset(chunk, 'c', sizeof(chunk));
+	cr_assert(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+	for (i = 0; i < 16; i++)
+		cr_assert(send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0);
+	close(fd);
+	assert_unchanged(s);
+}
+
+Test(badinput, disconnect_mid_download_still_destroys)
+{
+	size_t size = 8u * 1024u * 1024u;
+	uint8_t *data = malloc(size);
+	struct link l;
+	struct http_resp r;
+	char req[512], buf[4096];
+	int fd;
+
+	cr_assert(data != NULL);
+	fill_pattern(data, size, 9);
+	cr_assert_eq(upload_put("big.bin", data, size, &l), 201);
+	free(data);
+	snprintf(req, sizeof(req), "POST /d/%s HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: 26\r\n\r\nkey=%s", l.id, l.key);
+	fd = raw_connect();
+	cr_assert(send(fd, req, strlen(req), MSG_NOSIGNAL) > 0);
+	cr_assert(recv(fd, buf, sizeof(buf), 0) > 0);
+	close(fd);
+	cr_assert(!data_has(l.id), "the file outlived a cut download");
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 410);
+	http_resp_free(&r);
+}
