@@ -1,0 +1,49 @@
+# OneTimeShare images, all on Debian 12 slim.
+#   docker build --target app .   the FastCGI workers (spawn-fcgi)
+#   docker build --target web .   nginx with the site config and web UI
+# docker-compose.yml builds and wires both, plus Redis.
+
+FROM debian:12-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make gcc libc6-dev \
+	libfcgi-dev libhiredis-dev libsodium-dev libargon2-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY GNUmakefile ./
+COPY lib lib
+COPY fcgi-app fcgi-app
+COPY tools tools
+RUN make MODE=release WERROR=1 app
+
+FROM debian:12-slim AS app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
+	libhiredis0.14 libsodium23 libargon2-1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 990 ots-socket \
+ && useradd --system --uid 991 --gid ots-socket --home-dir /var/lib/onetimeshare \
+	--shell /usr/sbin/nologin onetimeshare \
+ && install -d -o onetimeshare -g ots-socket -m 0700 /var/lib/onetimeshare \
+ && install -d -o onetimeshare -g ots-socket -m 0750 /run/onetimeshare
+COPY --from=build /src/build/release/onetimeshare-fcgi /usr/local/sbin/
+USER onetimeshare
+VOLUME ["/var/lib/onetimeshare"]
+# The same start command as `make run`: spawn-fcgi binds the socket and
+# execs the worker in place.  The socket's group lets nginx connect.
+CMD ["/usr/bin/spawn-fcgi", "-n", "-s", "/run/onetimeshare/fcgi-1.sock", \
+	"-M", "0660", "--", "/usr/local/sbin/onetimeshare-fcgi"]
+
+FROM debian:12-slim AS web
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx-light curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 990 ots-socket \
+ && usermod -a -G ots-socket www-data \
+ && rm -f /etc/nginx/sites-enabled/default
+COPY nginx-conf/onetimeshare-http.conf nginx-conf/onetimeshare-server.conf \
+	nginx-conf/ots-fastcgi.conf nginx-conf/ots-static-headers.conf \
+	/etc/nginx/
+COPY nginx-conf/docker.conf /etc/nginx/nginx.conf
+COPY www /usr/share/onetimeshare/www
+EXPOSE 8080
+CMD ["nginx", "-g", "daemon off;"]
