@@ -1,0 +1,481 @@
+/*
+ * ots_cfg: configuration from OTS_* variables, read through a getter over
+ * a fixed table so that no test touches the process environment.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "ots_cfg.h"
+#include "ots_limits.h"
+#include "ots_log.h"
+
+TestSuite(cfg, .timeout = 10);
+
+/* A fake environment: name/value pairs ending in a NULL name. */
+struct env {
+	const char *name;
+	const char *value;
+};
+
+static const char *
+env_get(void *ctx, const char *name)
+{
+	const struct env *e = ctx;
+
+	for (; e->name != NULL; e++) {
+		if (strcmp(e->name, name) == 0)
+			return e->value;
+	}
+	return NULL;
+}
+
+static enum ots_err
+load(const struct env *env, struct ots_cfg *c, char *err, size_t errlen)
+{
+	memset(err, 'Z', errlen);
+	err[errlen - 1] = '\0';
+	return ots_cfg_load(c, env_get, (void *)(uintptr_t)env, err, errlen);
+}
+
+/* Loading one variable succeeds. */
+static void
+load_one(const char *name, const char *value, struct ots_cfg *c)
+{
+	const struct env env[] = { { name, value }, { NULL, NULL } };
+	char err[256];
+	enum ots_err e;
+
+	e = load(env, c, err, sizeof(err));
+	cr_assert_eq(e, OTS_OK, "%s=%s: %s (%s)", name, value, ots_err_str(e),
+	    err);
+	cr_assert_str_eq(err, "", "message set on success");
+}
+
+/* Loading one variable fails with a message that names it. */
+static void
+assert_rejected(const char *name, const char *value, const char *blamed)
+{
+	const struct env env[] = { { name, value }, { NULL, NULL } };
+	struct ots_cfg c;
+	char err[256];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_ERR_INVAL,
+	    "%s='%s' accepted", name, value);
+	cr_assert_not_null(strstr(err, blamed), "%s='%s': message '%s' does "
+	    "not name %s", name, value, err, blamed);
+}
+
+Test(cfg, empty_environment_gives_defaults)
+{
+	static const struct env none[] = { { NULL, NULL } };
+	struct ots_cfg c, d;
+	char err[128];
+
+	cr_assert_eq(load(none, &c, err, sizeof(err)), OTS_OK);
+	ots_cfg_defaults(&d);
+	cr_assert(memcmp(&c, &d, sizeof(c)) == 0);
+}
+
+Test(cfg, defaults_are_sane)
+{
+	struct ots_cfg c;
+
+	ots_cfg_defaults(&c);
+	cr_assert_eq(c.c_redis_path[0], '/');
+	cr_assert_eq(c.c_data_dir[0], '/');
+	cr_assert_eq(strncmp(c.c_base_url, "http", 4), 0);
+	cr_assert_neq(c.c_base_url[strlen(c.c_base_url) - 1], '/');
+	cr_assert_eq(c.c_max_size, OTS_MAX_SIZE_DEFAULT);
+	cr_assert_leq(c.c_expiry_min, c.c_expiry_default);
+	cr_assert_leq(c.c_expiry_default, c.c_expiry_max);
+	cr_assert_geq(c.c_threads, 1u);
+	cr_assert_leq(c.c_threads, 256u);
+	cr_assert_str_eq(c.c_redis_password, "");
+}
+
+Test(cfg, empty_value_counts_as_unset)
+{
+	static const struct env env[] = { { "OTS_THREADS", "" },
+		{ "OTS_BASE_URL", "" }, { NULL, NULL } };
+	struct ots_cfg c, d;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK);
+	ots_cfg_defaults(&d);
+	cr_assert(memcmp(&c, &d, sizeof(c)) == 0);
+}
+
+Test(cfg, redis_unix_socket)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_REDIS", "unix:/tmp/redis test.sock", &c);
+	cr_assert_str_eq(c.c_redis_path, "/tmp/redis test.sock");
+	cr_assert_str_eq(c.c_redis_host, "");
+}
+
+Test(cfg, redis_host_and_port)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_REDIS", "redis.internal:6380", &c);
+	cr_assert_str_eq(c.c_redis_host, "redis.internal");
+	cr_assert_eq(c.c_redis_port, 6380u);
+	cr_assert_str_eq(c.c_redis_path, "", "TCP must clear the socket path");
+}
+
+Test(cfg, redis_bad_forms_are_rejected)
+{
+	assert_rejected("OTS_REDIS", "localhost", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", ":6379", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "host:", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "host:0", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "host:65536", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "host:http", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "unix:relative.sock", "OTS_REDIS");
+	assert_rejected("OTS_REDIS", "unix:", "OTS_REDIS");
+}
+
+Test(cfg, redis_password_db_and_timeout)
+{
+	static const struct env env[] = {
+		{ "OTS_REDIS_PASSWORD", "s3cr3t pass" },
+		{ "OTS_REDIS_DB", "3" },
+		{ "OTS_REDIS_TIMEOUT_MS", "250" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_str_eq(c.c_redis_password, "s3cr3t pass");
+	cr_assert_eq(c.c_redis_db, 3u);
+	cr_assert_eq(c.c_redis_timeout_ms, 250u);
+}
+
+Test(cfg, redis_password_error_does_not_repeat_it)
+{
+	static const struct env env[] = {
+		{ "OTS_REDIS_PASSWORD", "hunter2\x01" }, { NULL, NULL } };
+	struct ots_cfg c;
+	char err[256];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_PASSWORD"), "%s", err);
+	cr_assert_null(strstr(err, "hunter2"), "%s", err);
+}
+
+Test(cfg, redis_numbers_out_of_range_are_rejected)
+{
+	assert_rejected("OTS_REDIS_DB", "-1", "OTS_REDIS_DB");
+	assert_rejected("OTS_REDIS_DB", "x", "OTS_REDIS_DB");
+	assert_rejected("OTS_REDIS_TIMEOUT_MS", "9", "OTS_REDIS_TIMEOUT_MS");
+	assert_rejected("OTS_REDIS_TIMEOUT_MS", "60001",
+	    "OTS_REDIS_TIMEOUT_MS");
+}
+
+Test(cfg, data_dir_absolute)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_DATA_DIR", "/srv/ots data", &c);
+	cr_assert_str_eq(c.c_data_dir, "/srv/ots data");
+}
+
+Test(cfg, data_dir_relative_is_rejected)
+{
+	assert_rejected("OTS_DATA_DIR", "var/lib/ots", "OTS_DATA_DIR");
+	assert_rejected("OTS_DATA_DIR", "./data", "OTS_DATA_DIR");
+	assert_rejected("OTS_DATA_DIR", "~/data", "OTS_DATA_DIR");
+}
+
+Test(cfg, data_dir_with_control_char_is_rejected)
+{
+	assert_rejected("OTS_DATA_DIR", "/srv/a\nb", "OTS_DATA_DIR");
+}
+
+Test(cfg, data_dir_too_long_is_rejected)
+{
+	char v[OTS_CFG_PATH_MAX + 1];
+
+	memset(v, 'd', sizeof(v) - 1);
+	v[0] = '/';
+	v[sizeof(v) - 1] = '\0';
+	assert_rejected("OTS_DATA_DIR", v, "OTS_DATA_DIR");
+}
+
+Test(cfg, base_url_is_kept)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_BASE_URL", "https://share.example.org/ots", &c);
+	cr_assert_str_eq(c.c_base_url, "https://share.example.org/ots");
+}
+
+Test(cfg, base_url_trailing_slash_is_removed)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_BASE_URL", "https://share.example.org/", &c);
+	cr_assert_str_eq(c.c_base_url, "https://share.example.org");
+	load_one("OTS_BASE_URL", "http://127.0.0.1:8080/ots///", &c);
+	cr_assert_str_eq(c.c_base_url, "http://127.0.0.1:8080/ots");
+}
+
+Test(cfg, base_url_without_scheme_is_rejected)
+{
+	assert_rejected("OTS_BASE_URL", "share.example.org", "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "ftp://share.example.org",
+	    "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "//share.example.org", "OTS_BASE_URL");
+}
+
+Test(cfg, base_url_with_unsafe_chars_is_rejected)
+{
+	assert_rejected("OTS_BASE_URL", "https://a.example/x y",
+	    "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "https://a.example/?q", "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "https://a.example/#f", "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "https://a.example/\"", "OTS_BASE_URL");
+}
+
+/*
+ * A scheme alone has no host: once its slashes are stripped as
+ * "trailing", links would read "https:/d/ID".
+ */
+Test(cfg, base_url_without_host_is_rejected)
+{
+	assert_rejected("OTS_BASE_URL", "https://", "OTS_BASE_URL");
+	assert_rejected("OTS_BASE_URL", "http:///", "OTS_BASE_URL");
+}
+
+Test(cfg, max_size_with_suffix)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_MAX_SIZE", "512M", &c);
+	cr_assert_eq(c.c_max_size, 512ull << 20);
+	load_one("OTS_MAX_SIZE", "64G", &c);
+	cr_assert_eq(c.c_max_size, OTS_MAX_SIZE_CEILING);
+	load_one("OTS_MAX_SIZE", "1", &c);
+	cr_assert_eq(c.c_max_size, 1u);
+}
+
+Test(cfg, max_size_bad_values_are_rejected)
+{
+	assert_rejected("OTS_MAX_SIZE", "0", "OTS_MAX_SIZE");
+	assert_rejected("OTS_MAX_SIZE", "65G", "OTS_MAX_SIZE");
+	assert_rejected("OTS_MAX_SIZE", "1T", "OTS_MAX_SIZE");
+	assert_rejected("OTS_MAX_SIZE", "lots", "OTS_MAX_SIZE");
+	assert_rejected("OTS_MAX_SIZE", "1.5G", "OTS_MAX_SIZE");
+	assert_rejected("OTS_MAX_SIZE", "-1", "OTS_MAX_SIZE");
+}
+
+Test(cfg, expiry_settings)
+{
+	static const struct env env[] = {
+		{ "OTS_EXPIRY_MIN", "1m" },
+		{ "OTS_EXPIRY_MAX", "2w" },
+		{ "OTS_EXPIRY_DEFAULT", "3d" },
+		{ "OTS_TOMBSTONE_TTL", "1h" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_expiry_min, 60u);
+	cr_assert_eq(c.c_expiry_max, 14u * 86400u);
+	cr_assert_eq(c.c_expiry_default, 3u * 86400u);
+	cr_assert_eq(c.c_tombstone_ttl, 3600u);
+}
+
+Test(cfg, expiry_default_below_min_is_rejected)
+{
+	/* Defaults: min 5m, max 7d. */
+	assert_rejected("OTS_EXPIRY_DEFAULT", "1m", "OTS_EXPIRY_DEFAULT");
+}
+
+Test(cfg, expiry_default_above_max_is_rejected)
+{
+	assert_rejected("OTS_EXPIRY_DEFAULT", "8d", "OTS_EXPIRY_DEFAULT");
+}
+
+Test(cfg, expiry_default_bad_syntax_is_rejected)
+{
+	assert_rejected("OTS_EXPIRY_DEFAULT", "1 day", "OTS_EXPIRY_DEFAULT");
+	assert_rejected("OTS_EXPIRY_DEFAULT", "0", "OTS_EXPIRY_DEFAULT");
+}
+
+Test(cfg, expiry_min_above_max_is_rejected)
+{
+	static const struct env env[] = {
+		{ "OTS_EXPIRY_MIN", "2d" },
+		{ "OTS_EXPIRY_MAX", "1d" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[256];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_EXPIRY_MIN"), "%s", err);
+}
+
+Test(cfg, tombstone_ttl_below_a_minute_is_rejected)
+{
+	assert_rejected("OTS_TOMBSTONE_TTL", "59", "OTS_TOMBSTONE_TTL");
+}
+
+Test(cfg, threads_and_drain)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_THREADS", "1", &c);
+	cr_assert_eq(c.c_threads, 1u);
+	load_one("OTS_THREADS", "256", &c);
+	cr_assert_eq(c.c_threads, 256u);
+	load_one("OTS_DRAIN_MS", "0", &c);
+	cr_assert_eq(c.c_drain_ms, 0u);
+}
+
+Test(cfg, threads_out_of_range_are_rejected)
+{
+	assert_rejected("OTS_THREADS", "0", "OTS_THREADS");
+	assert_rejected("OTS_THREADS", "257", "OTS_THREADS");
+	assert_rejected("OTS_THREADS", "08", "OTS_THREADS");
+	assert_rejected("OTS_THREADS", "eight", "OTS_THREADS");
+	assert_rejected("OTS_DRAIN_MS", "600001", "OTS_DRAIN_MS");
+}
+
+Test(cfg, log_level)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_LOG_LEVEL", "debug", &c);
+	cr_assert_eq(c.c_log_level, (int)OTS_LOG_DEBUG);
+	load_one("OTS_LOG_LEVEL", "error", &c);
+	cr_assert_eq(c.c_log_level, (int)OTS_LOG_ERR);
+}
+
+Test(cfg, log_level_bogus_is_rejected)
+{
+	assert_rejected("OTS_LOG_LEVEL", "bogus", "OTS_LOG_LEVEL");
+	assert_rejected("OTS_LOG_LEVEL", "verbose", "OTS_LOG_LEVEL");
+}
+
+Test(cfg, short_error_buffer_is_terminated)
+{
+	static const struct env env[] = { { "OTS_THREADS", "0" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[8];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_eq(strnlen(err, sizeof(err)), sizeof(err) - 1);
+	cr_assert_eq(strncmp(err, "OTS_THR", 7), 0, "'%s'", err);
+}
+
+/* Known answers for ots_cfg_parse_duration and ots_cfg_parse_size. */
+struct num_case {
+	char in[32];
+	enum ots_err want;
+	uint64_t value;
+};
+
+ParameterizedTestParameters(cfg, parse_duration_table)
+{
+	static struct num_case cases[] = {
+		{ "90", OTS_OK, 90 },
+		{ "0", OTS_OK, 0 },
+		{ "45s", OTS_OK, 45 },
+		{ "5m", OTS_OK, 300 },
+		{ "24h", OTS_OK, 86400 },
+		{ "7d", OTS_OK, 7 * 86400 },
+		{ "2w", OTS_OK, 14 * 86400 },
+		{ "3660d", OTS_OK, 3660ull * 86400 },	/* exactly 10 years */
+		{ "", OTS_ERR_INVAL, 0 },
+		{ "s", OTS_ERR_INVAL, 0 },
+		{ "1x", OTS_ERR_INVAL, 0 },
+		{ "-1", OTS_ERR_INVAL, 0 },
+		{ "+1", OTS_ERR_INVAL, 0 },
+		{ "01", OTS_ERR_INVAL, 0 },
+		{ "5 m", OTS_ERR_INVAL, 0 },
+		{ " 5m", OTS_ERR_INVAL, 0 },
+		{ "5M", OTS_ERR_INVAL, 0 },
+		{ "1.5h", OTS_ERR_INVAL, 0 },
+		{ "1hm", OTS_ERR_INVAL, 0 },
+		{ "3661d", OTS_ERR_TOOBIG, 0 },
+		{ "523w", OTS_ERR_TOOBIG, 0 },
+		{ "400000000", OTS_ERR_TOOBIG, 0 },
+		{ "18446744073709551615", OTS_ERR_TOOBIG, 0 },
+		{ "99999999999999999999w", OTS_ERR_TOOBIG, 0 },
+	};
+
+	return cr_make_param_array(struct num_case, cases,
+	    OTS_ARRAY_LEN(cases));
+}
+
+ParameterizedTest(struct num_case *c, cfg, parse_duration_table)
+{
+	uint64_t v = 777;
+	enum ots_err e = ots_cfg_parse_duration(c->in, strlen(c->in), &v);
+
+	cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
+	    ots_err_str(e), ots_err_str(c->want));
+	if (c->want == OTS_OK)
+		cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
+		    (unsigned long long)v);
+	else
+		cr_assert_eq(v, 777u, "'%s' wrote *secs on error", c->in);
+}
+
+ParameterizedTestParameters(cfg, parse_size_table)
+{
+	static struct num_case cases[] = {
+		{ "10", OTS_OK, 10 },
+		{ "0", OTS_OK, 0 },
+		{ "1K", OTS_OK, 1024 },
+		{ "1KiB", OTS_OK, 1024 },
+		{ "512M", OTS_OK, 512ull << 20 },
+		{ "3MiB", OTS_OK, 3ull << 20 },
+		{ "1G", OTS_OK, 1ull << 30 },
+		{ "2GiB", OTS_OK, 2ull << 30 },
+		{ "1T", OTS_OK, 1ull << 40 },
+		{ "1TiB", OTS_OK, 1ull << 40 },
+		{ "1.5G", OTS_ERR_INVAL, 0 },
+		{ "", OTS_ERR_INVAL, 0 },
+		{ "G", OTS_ERR_INVAL, 0 },
+		{ "KiB", OTS_ERR_INVAL, 0 },
+		{ "1B", OTS_ERR_INVAL, 0 },
+		{ "1Gi", OTS_ERR_INVAL, 0 },
+		{ "1 G", OTS_ERR_INVAL, 0 },
+		{ "-1G", OTS_ERR_INVAL, 0 },
+		{ "01M", OTS_ERR_INVAL, 0 },
+		{ "1P", OTS_ERR_INVAL, 0 },
+	};
+
+	return cr_make_param_array(struct num_case, cases,
+	    OTS_ARRAY_LEN(cases));
+}
+
+ParameterizedTest(struct num_case *c, cfg, parse_size_table)
+{
+	uint64_t v = 777;
+	enum ots_err e = ots_cfg_parse_size(c->in, strlen(c->in), &v);
+
+	cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
+	    ots_err_str(e), ots_err_str(c->want));
+	if (c->want == OTS_OK)
+		cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
+		    (unsigned long long)v);
+}
+
+Test(cfg, parse_size_overflow_is_an_error)
+{
+	uint64_t v = 0;
+
+	/* 2^24 TiB = 2^64 bytes. */
+	cr_assert_neq(ots_cfg_parse_size("16777216T", 9, &v), OTS_OK);
+	cr_assert_eq(ots_cfg_parse_size("16777215T", 9, &v), OTS_OK);
+	cr_assert_eq(v, 16777215ull << 40);
+}
