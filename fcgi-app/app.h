@@ -12,6 +12,8 @@
 
 #include "ots_buf.h"
 #include "ots_cfg.h"
+#include "ots_kdf.h"
+#include "ots_net.h"
 #include "ots_rds.h"
 #include "ots_store.h"
 #include "ots_tok.h"
@@ -23,6 +25,7 @@
 struct app {
 	struct ots_cfg a_cfg;
 	struct ots_store *a_store;
+	struct ots_kdf_gate *a_gate;	/* bounds Argon2id runs */
 	int a_wake_fd;		/* readable once shutdown has begun */
 };
 
@@ -52,6 +55,7 @@ struct req {
 	bool req_browser;		/* Accept prefers text/html */
 	bool req_json;			/* Accept names application/json */
 	char req_id[17];		/* random, for logs and X-Request-Id */
+	char req_client[OTS_NET_ADDR_STRSZ];	/* for rate limits only */
 	const char *req_route;		/* route pattern, for logs */
 	int req_status;
 	bool req_sent;			/* headers are out */
@@ -113,6 +117,9 @@ void h_claim(struct req *req, struct ots_str id);
 void h_gone(struct req *req, enum ots_share_state st);
 void h_page(struct req *req, struct ots_str id);
 void h_info(struct req *req, struct ots_str id);
+void h_revoke(struct req *req, struct ots_str id);
+void h_status(struct req *req, struct ots_str id);
+void h_config(struct req *req);
 void h_health_live(struct req *req);
 void h_health_ready(struct req *req);
 
@@ -123,6 +130,22 @@ bool h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id);
  * false (and 400 sent) when out of bounds. */
 bool h_expiry(struct req *req, struct ots_str raw, uint64_t now,
     uint64_t *expires);
+/*
+ * Counts the request against its class's rate limit; false (and 429 or
+ * 503 sent) when it may not go on.
+ */
+bool h_rate_limit(struct req *req, enum ots_rl_class c);
+/*
+ * Argon2id of a password through the process's gate.  OTS_ERR_TIMEOUT
+ * when no slot freed within the bound (answer with h_busy()).
+ */
+OTS_WARN_UNUSED enum ots_err h_password_key(struct req *req, const char *pw,
+    size_t len, const uint8_t *salt, const struct ots_kdf_params *p,
+    uint8_t *out);
+/* 503 busy with Retry-After: the password gate is full. */
+void h_busy(struct req *req);
+/* Formats t (seconds since the epoch) as RFC 3339 UTC into out[32]. */
+void h_rfc3339(uint64_t t, char *out);
 /* Answers a fresh upload: the link as a text line, or JSON. */
 void h_upload_answer(struct req *req, const struct ots_upload_result *res);
 

@@ -142,6 +142,9 @@ fill_request(struct worker *w, struct req *req)
 	te = param(w, "HTTP_TRANSFER_ENCODING");
 	req->req_chunked = te != NULL && strcasestr(te, "chunked") != NULL;
 	read_accept(req);
+	ots_net_client(&w->w_app->a_cfg.c_trusted, param(w, "REMOTE_ADDR"),
+	    param(w, "HTTP_X_FORWARDED_FOR"), param(w, "HTTP_X_REAL_IP"),
+	    req->req_client);
 }
 
 int

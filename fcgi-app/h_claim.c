@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "ots_alloc.h"
 #include "ots_box.h"
 #include "ots_form.h"
 #include "ots_kdf.h"
@@ -57,14 +58,18 @@ h_gone(struct req *req, enum ots_share_state st)
 	resp_error(req, 410, ots_share_state_str(st), msg);
 }
 
-/* Reads key from the form body into secret; false when answered. */
+/*
+ * Reads key (into secret) and password (into pw, c_password_max + 1
+ * bytes) from the form body; false when an answer was sent.
+ */
 static bool
-read_key(struct req *req, struct ots_tok *secret, bool *have)
+read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
+    size_t *pwlen)
 {
 	char key[KEY_FIELD_MAX + 1];
 	struct ots_buf body;
 	size_t klen = 0;
-	bool ok = false;
+	bool ok = false, have_pw = false;
 	enum ots_err e;
 
 	*have = false;
@@ -96,6 +101,17 @@ read_key(struct req *req, struct ots_tok *secret, bool *have)
 	if (!*have) {
 		resp_error(req, 400, "missing_key", "Send the key: the part "
 		    "of the link after '#'.");
+		goto out;
+	}
+	e = ots_form_get(ots_buf_str(&body), body.b_len, "password", pw,
+	    req->req_app->a_cfg.c_password_max, pwlen, &have_pw);
+	if (e == OTS_ERR_TOOBIG) {
+		resp_error(req, 400, "password_too_long", "The password is too "
+		    "long.");
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_error(req, 400, "bad_form", "The form is malformed.");
 		goto out;
 	}
 	if (ots_tok_parse(key, klen, secret) != OTS_OK)
@@ -161,6 +177,78 @@ stream_file(struct req *req, const struct ots_tok *id,
 	}
 }
 
+/*
+ * Checks the password of a protected share and, when right, derives
+ * keys->k_file from it.  Returns false when an answer was sent: 403 with
+ * the attempts left, 410 when this guess used the last one, 503 busy.
+ */
+static bool
+check_password(struct req *req, const struct ots_tok *id,
+    const struct ots_tok *secret, const struct ots_share *sh, const char *pw,
+    size_t pwlen, struct ots_keys *keys)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	uint8_t pw_key[OTS_KEY_BYTES];
+	enum ots_share_state st = OTS_SHARE_UNKNOWN;
+	uint64_t left = 0;
+	char msg[128], extra[64];
+	bool ok = false;
+	enum ots_err e;
+
+	if (pwlen == 0) {
+		resp_error(req, 403, "password_required", "This share is "
+		    "protected by a password.");
+		return false;
+	}
+	if (!ots_kdf_params_ok(&sh->sh_kdf)) {
+		ots_log_err(MOD, "req=%s stored password cost out of bounds",
+		    req->req_id);
+		resp_from_err(req, OTS_ERR_IO);
+		return false;
+	}
+	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
+	if (e != OTS_OK) {
+		if (e == OTS_ERR_TIMEOUT)
+			h_busy(req);
+		else
+			resp_from_err(req, e);
+		goto out;
+	}
+	ots_kdf_share_keys(secret, id, pw_key, keys);
+	if (ots_meta_open_check(keys->k_file, id, sh->sh_check,
+	    sizeof(sh->sh_check)) == OTS_OK) {
+		ok = true;
+		goto out;
+	}
+	e = ots_share_attempt(req->req_worker->w_rds, id, c->c_attempts,
+	    ots_now(), c->c_tombstone_ttl, &left, &st);
+	if (e == OTS_ERR_GONE && st == OTS_SHARE_LOCKED) {
+		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
+			ots_log_err(MOD, "req=%s cannot remove a locked share's "
+			    "file", req->req_id);
+		h_gone(req, st);
+	} else if (e == OTS_ERR_GONE) {
+		h_gone(req, st);
+	} else if (e == OTS_ERR_NOTFOUND) {
+		h_gone(req, OTS_SHARE_EXPIRED);
+	} else if (e != OTS_OK) {
+		resp_from_err(req, e);
+	} else {
+		if (ots_str_fmt(msg, sizeof(msg), "Wrong password. %llu "
+		    "attempt%s left before the share is destroyed.",
+		    (unsigned long long)left, left == 1 ? "" : "s") != OTS_OK)
+			msg[0] = '\0';
+		if (ots_str_fmt(extra, sizeof(extra),
+		    "X-Attempts-Left: %llu\r\n", (unsigned long long)left) !=
+		    OTS_OK)
+			extra[0] = '\0';
+		resp_error_x(req, 403, "wrong_password", msg, extra);
+	}
+out:
+	sodium_memzero(pw_key, sizeof(pw_key));
+	return ok;
+}
+
 void
 h_claim(struct req *req, struct ots_str id_raw)
 {
@@ -171,14 +259,21 @@ h_claim(struct req *req, struct ots_str id_raw)
 	struct ots_meta meta;
 	bool have_key = false;
 	int fd = -1;
+	char *pw = NULL;
+	size_t pwlen = 0;
 	enum ots_err e = OTS_OK;
 
 	memset(&secret, 0, sizeof(secret));
 	memset(&keys, 0, sizeof(keys));
 	memset(&meta, 0, sizeof(meta));
-	if (!h_parse_id(req, id_raw, &id))
+	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_CLAIM))
 		return;
-	if (!read_key(req, &secret, &have_key))
+	pw = ots_malloc(c->c_password_max + 1u);
+	if (pw == NULL) {
+		resp_from_err(req, OTS_ERR_NOMEM);
+		return;
+	}
+	if (!read_form(req, &secret, &have_key, pw, &pwlen))
 		goto out;
 	e = ots_share_peek(req->req_worker->w_rds, &id, &sh);
 	if (e != OTS_OK) {
@@ -207,6 +302,9 @@ h_claim(struct req *req, struct ots_str id_raw)
 		resp_from_err(req, e);
 		goto out;
 	}
+	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
+	    pwlen, &keys))
+		goto out;
 	e = ots_share_claim(req->req_worker->w_rds, &id, ots_now(),
 	    c->c_tombstone_ttl, &sh);
 	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
@@ -232,4 +330,8 @@ out:
 	ots_tok_wipe(&secret);
 	ots_kdf_keys_wipe(&keys);
 	sodium_memzero(&meta, sizeof(meta));
+	if (pw != NULL) {
+		sodium_memzero(pw, c->c_password_max + 1u);
+		ots_free(pw);
+	}
 }

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "ots_json.h"
 #include "ots_log.h"
+#include "ots_rl.h"
 #include "ots_banned.h"
 
 bool
@@ -47,9 +48,8 @@ h_expiry(struct req *req, struct ots_str raw, uint64_t now,
 	return true;
 }
 
-/* Formats t (seconds since the epoch) as RFC 3339 UTC. */
-static void
-rfc3339(uint64_t t, char out[32])
+void
+h_rfc3339(uint64_t t, char *out)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -66,7 +66,7 @@ answer_json(struct req *req, const struct ots_upload_result *res,
 	char when[32];
 	enum ots_err e;
 
-	rfc3339(res->ur_expires, when);
+	h_rfc3339(res->ur_expires, when);
 	e = ots_buf_adds(b, "{\"link\":");
 	if (e == OTS_OK)
 		e = ots_json_cstr(b, link);
@@ -111,4 +111,62 @@ h_upload_answer(struct req *req, const struct ots_upload_result *res)
 		sodium_memzero(body.b_data, body.b_cap);
 	ots_buf_release(&link);
 	ots_buf_release(&body);
+}
+
+bool
+h_rate_limit(struct req *req, enum ots_rl_class c)
+{
+	const struct ots_rl_limit *lim = &req->req_app->a_cfg.c_rate[c];
+	bool allowed = true;
+	uint64_t retry_ms = 0, secs;
+	char extra[48], msg[128];
+	enum ots_err e;
+
+	if (lim->rl_count == 0)
+		return true;
+	e = ots_rl_check(req->req_worker->w_rds, c, req->req_client, lim,
+	    req->req_id, &allowed, &retry_ms);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return false;
+	}
+	if (allowed)
+		return true;
+	secs = (retry_ms + 999) / 1000;
+	if (ots_str_fmt(extra, sizeof(extra), "Retry-After: %llu\r\n",
+	    (unsigned long long)secs) != OTS_OK ||
+	    ots_str_fmt(msg, sizeof(msg), "Too many requests; try again in "
+	    "%llu seconds.", (unsigned long long)secs) != OTS_OK)
+		extra[0] = msg[0] = '\0';
+	resp_error_x(req, 429, "rate_limited", msg, extra);
+	return false;
+}
+
+enum ots_err
+h_password_key(struct req *req, const char *pw, size_t len,
+    const uint8_t *salt, const struct ots_kdf_params *p, uint8_t *out)
+{
+	const struct app *app = req->req_app;
+	enum ots_err e;
+
+	if (ots_kdf_gate_enter(app->a_gate, app->a_cfg.c_argon2_wait_ms) !=
+	    OTS_OK) {
+		ots_log_warn("kdf", "req=%s no password slot freed in time",
+		    req->req_id);
+		return OTS_ERR_TIMEOUT;
+	}
+	e = ots_kdf_password(pw, len, salt, p, out);
+	ots_kdf_gate_leave(app->a_gate);
+	if (e != OTS_OK)
+		ots_log_err("kdf", "req=%s argon2id failed: %s", req->req_id,
+		    ots_err_str(e));
+	/* Out of memory for Argon2 is a passing overload, like a full gate. */
+	return e == OTS_ERR_NOMEM ? OTS_ERR_TIMEOUT : e;
+}
+
+void
+h_busy(struct req *req)
+{
+	resp_error_x(req, 503, "busy", "The server is busy checking passwords; "
+	    "try again in a few seconds.", "Retry-After: 2\r\n");
 }

@@ -46,7 +46,8 @@ h_page(struct req *req, struct ots_str id_raw)
 	struct ots_buf b;
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !peek_available(req, &id, &sh))
+	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	    !peek_available(req, &id, &sh))
 		return;
 	ots_buf_init(&b, 2048);
 	e = ots_buf_addf(&b, "This is a one-time share of %llu bytes. "
@@ -61,17 +62,6 @@ h_page(struct req *req, struct ots_str id_raw)
 	else
 		resp_from_err(req, e);
 	ots_buf_release(&b);
-}
-
-static void
-rfc3339(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* Adds name, type and kind when the X-Key header opens the metadata.
@@ -130,16 +120,25 @@ h_info(struct req *req, struct ots_str id_raw)
 	char created[32], expires[32];
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !peek_available(req, &id, &sh))
+	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	    !peek_available(req, &id, &sh))
 		return;
-	rfc3339(sh.sh_created, created);
-	rfc3339(sh.sh_expires, expires);
+	h_rfc3339(sh.sh_created, created);
+	h_rfc3339(sh.sh_expires, expires);
 	ots_buf_init(&b, 4096);
 	e = ots_buf_addf(&b, "{\"id\":\"%s\",\"state\":\"available\","
 	    "\"available\":true,\"size\":%llu,\"created_at\":\"%s\","
 	    "\"expires_at\":\"%s\",\"expires_at_unix\":%llu,"
-	    "\"protected\":false", id.t_str, (unsigned long long)sh.sh_size,
-	    created, expires, (unsigned long long)sh.sh_expires);
+	    "\"protected\":%s", id.t_str, (unsigned long long)sh.sh_size,
+	    created, expires, (unsigned long long)sh.sh_expires,
+	    sh.sh_protected ? "true" : "false");
+	if (e == OTS_OK && sh.sh_protected) {
+		uint64_t limit = req->req_app->a_cfg.c_attempts;
+
+		e = ots_buf_addf(&b, ",\"attempts_left\":%llu",
+		    (unsigned long long)(sh.sh_attempts < limit ?
+		    limit - sh.sh_attempts : 0));
+	}
 	if (e == OTS_OK && !add_private(req, &id, &sh, &b, &e))
 		goto out;
 	if (e == OTS_OK)

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "ots_alloc.h"
 #include "ots_form.h"
 #include "ots_limits.h"
 #include "ots_log.h"
@@ -39,6 +40,10 @@ upload_failed(struct req *req, enum ots_err e)
 	if (e == OTS_ERR_TRUNC)
 		ots_log_info(MOD, "req=%s client went away mid-upload",
 		    req->req_id);
+	if (e == OTS_ERR_TIMEOUT) {
+		h_busy(req);
+		return;
+	}
 	resp_from_err(req, e);
 }
 
@@ -60,6 +65,30 @@ finish_upload(struct req *req, struct ots_upload *up,
 	h_upload_answer(req, &res);
 	ots_tok_wipe(&res.ur_secret);
 	ots_tok_wipe(&res.ur_owner);
+}
+
+/*
+ * Draws a salt and runs Argon2id for a protected upload.  OTS_ERR_TIMEOUT
+ * when the password gate stayed full.
+ */
+static enum ots_err
+make_pw(struct req *req, const char *pw, size_t len, struct ots_upload_pw *out)
+{
+	randombytes_buf(out->up_salt, sizeof(out->up_salt));
+	out->up_kdf = req->req_app->a_cfg.c_argon2;
+	return h_password_key(req, pw, len, out->up_salt, &out->up_kdf,
+	    out->up_key);
+}
+
+static void
+password_too_long(struct req *req)
+{
+	char msg[96];
+
+	if (ots_str_fmt(msg, sizeof(msg), "The password is longer than %u "
+	    "bytes.", req->req_app->a_cfg.c_password_max) != OTS_OK)
+		msg[0] = '\0';
+	resp_error(req, 400, "password_too_long", msg);
 }
 
 /* A Content-Type worth keeping: type/subtype of token characters. */
@@ -128,10 +157,14 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	struct ots_str expiry;
 	struct ots_meta meta;
 	struct ots_upload *up = NULL;
-	size_t dlen = 0;
+	struct ots_upload_pw pw;
+	const char *password = req_param(req, "HTTP_X_PASSWORD");
+	size_t dlen = 0, pwlen = password != NULL ? strlen(password) : 0;
 	uint64_t now = ots_now(), expires = 0;
-	enum ots_err e;
+	enum ots_err e = OTS_OK;
 
+	if (!h_rate_limit(req, OTS_RL_UPLOAD))
+		return;
 	if (!req->req_has_length && !req->req_chunked) {
 		resp_error(req, 411, "length_required", "Send a "
 		    "Content-Length or use chunked transfer encoding.");
@@ -150,13 +183,23 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", expiry_buf,
 	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, now, &expires))
 		return;
+	if (pwlen > c->c_password_max) {
+		password_too_long(req);
+		return;
+	}
+	memset(&pw, 0, sizeof(pw));
+	if (pwlen > 0)
+		e = make_pw(req, password, pwlen, &pw);
 
 	memset(&meta, 0, sizeof(meta));
 	meta.m_kind = OTS_META_FILE;
 	ots_name_clean(decoded, dlen, meta.m_name);
 	keep_type(req->req_ctype, meta.m_type);
 
-	e = ots_upload_begin(req->req_app->a_store, c->c_max_size, &up);
+	if (e == OTS_OK)
+		e = ots_upload_begin(req->req_app->a_store, c->c_max_size,
+		    pwlen > 0 ? &pw : NULL, &up);
+	sodium_memzero(&pw, sizeof(pw));
 	while (e == OTS_OK) {
 		size_t got = 0;
 
@@ -181,11 +224,13 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 struct mp_ctx {
 	struct req *m_req;
 	struct ots_upload *m_up;
-	enum { PART_SKIP, PART_CONTENT, PART_EXPIRY } m_cur;
+	enum { PART_SKIP, PART_CONTENT, PART_EXPIRY, PART_PASSWORD } m_cur;
 	bool m_have_content;
 	struct ots_meta m_meta;
 	char m_expiry[EXPIRY_MAX_LEN + 1];
 	size_t m_expiry_len;
+	char *m_pw;		/* c_password_max + 1 bytes, wiped */
+	size_t m_pw_len;
 	enum ots_err m_err;	/* why parsing stopped, if a callback did */
 	const char *m_msg;	/* a 400 message for the client */
 };
@@ -202,6 +247,9 @@ mp_begin(void *ctx, const struct ots_mp_part *p)
 {
 	struct mp_ctx *m = ctx;
 	const struct ots_cfg *c = &m->m_req->req_app->a_cfg;
+
+	struct ots_upload_pw pw;
+	enum ots_err e = OTS_OK;
 
 	m->m_cur = PART_SKIP;
 	if (strcmp(p->p_name, "file") == 0 || strcmp(p->p_name, "text") == 0) {
@@ -222,12 +270,30 @@ mp_begin(void *ctx, const struct ots_mp_part *p)
 			    m->m_meta.m_name);
 			keep_type(p->p_type, m->m_meta.m_type);
 		}
-		return ots_upload_begin(m->m_req->req_app->a_store,
-		    c->c_max_size, &m->m_up);
+		memset(&pw, 0, sizeof(pw));
+		if (m->m_pw_len > 0)
+			e = make_pw(m->m_req, m->m_pw, m->m_pw_len, &pw);
+		if (e == OTS_OK)
+			e = ots_upload_begin(m->m_req->req_app->a_store,
+			    c->c_max_size, m->m_pw_len > 0 ? &pw : NULL,
+			    &m->m_up);
+		sodium_memzero(&pw, sizeof(pw));
+		return e;
 	}
 	if (strcmp(p->p_name, "expires_in") == 0) {
 		m->m_cur = PART_EXPIRY;
 		m->m_expiry_len = 0;
+	} else if (strcmp(p->p_name, "password") == 0) {
+		if (m->m_have_content)
+			return mp_bad(m, "Send the password field before the "
+			    "file.");
+		if (m->m_pw == NULL) {
+			m->m_pw = ots_malloc(c->c_password_max + 1u);
+			if (m->m_pw == NULL)
+				return OTS_ERR_NOMEM;
+		}
+		m->m_cur = PART_PASSWORD;
+		m->m_pw_len = 0;
 	}
 	return OTS_OK;
 }
@@ -246,6 +312,14 @@ mp_data(void *ctx, const uint8_t *p, size_t n)
 		memcpy(m->m_expiry + m->m_expiry_len, p, n);
 		m->m_expiry_len += n;
 		m->m_expiry[m->m_expiry_len] = '\0';
+		return OTS_OK;
+	case PART_PASSWORD:
+		if (n > m->m_req->req_app->a_cfg.c_password_max - m->m_pw_len) {
+			m->m_err = OTS_ERR_TOOBIG;
+			return OTS_ERR_INVAL;
+		}
+		memcpy(m->m_pw + m->m_pw_len, p, n);
+		m->m_pw_len += n;
 		return OTS_OK;
 	case PART_SKIP:
 		return OTS_OK;
@@ -302,6 +376,8 @@ h_upload_post(struct req *req)
 
 	memset(&m, 0, sizeof(m));
 	m.m_req = req;
+	if (!h_rate_limit(req, OTS_RL_UPLOAD))
+		return;
 	if (strncasecmp(req->req_ctype, "multipart/form-data", 19) != 0) {
 		resp_error(req, 415, "unsupported_media_type", "Send the "
 		    "upload as multipart/form-data, or PUT the raw bytes.");
@@ -329,6 +405,8 @@ h_upload_post(struct req *req)
 		goto out;
 	if (e == OTS_OK)
 		finish_upload(req, m.m_up, &m.m_meta, now, expires);
+	else if (e == OTS_ERR_INVAL && m.m_err == OTS_ERR_TOOBIG)
+		password_too_long(req);
 	else if (e == OTS_ERR_INVAL)
 		resp_error(req, 400, "bad_multipart", m.m_msg != NULL ?
 		    m.m_msg : "The multipart body is malformed or truncated.");
@@ -337,6 +415,10 @@ h_upload_post(struct req *req)
 out:
 	ots_mp_free(mp);
 	ots_upload_free(m.m_up);
+	if (m.m_pw != NULL) {
+		sodium_memzero(m.m_pw, c->c_password_max + 1u);
+		ots_free(m.m_pw);
+	}
 	sodium_memzero(&m.m_meta, sizeof(m.m_meta));
 	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
 }

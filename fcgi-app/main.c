@@ -24,6 +24,7 @@
 #include "app.h"
 #include "ots_alloc.h"
 #include "ots_log.h"
+#include "sweeper.h"
 #include "worker.h"
 #include "ots_banned.h"
 
@@ -116,6 +117,7 @@ int
 main(void)
 {
 	static struct app app;
+	static struct sweeper sweeper;
 	struct worker *workers = NULL;
 	pthread_t *tids = NULL;
 	char err[256];
@@ -137,6 +139,8 @@ main(void)
 		fatal("cannot initialise FastCGI");
 	if (ots_store_open(app.a_cfg.c_data_dir, &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
+	if (ots_kdf_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
+		fatal("cannot set up the password gate");
 	if (pipe2(wake, O_CLOEXEC) != 0)
 		fatal("cannot create the wake pipe: %s", strerror(errno));
 	app.a_wake_fd = wake[0];
@@ -163,6 +167,8 @@ main(void)
 			fatal("cannot start worker thread %u", i);
 		started++;
 	}
+	if (sweeper_start(&sweeper, &app) != OTS_OK)
+		fatal("cannot start the sweeper thread");
 	ots_log_info(MOD, "ready: pid %ld, %u threads", (long)getpid(),
 	    started);
 
@@ -180,6 +186,8 @@ main(void)
 		pthread_join(tids[i], NULL);
 		worker_release(&workers[i]);
 	}
+	sweeper_stop(&sweeper);
+	ots_kdf_gate_free(app.a_gate);
 	ots_free(workers);
 	ots_free(tids);
 	ots_store_close(app.a_store);

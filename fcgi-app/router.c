@@ -63,13 +63,25 @@ route_files(struct req *req, struct ots_str rest)
 	if (is_method(req, "PUT")) {
 		req->req_route = "/api/v1/files/{name}";
 		h_upload_put(req, tail);
-	} else if (is_method(req, "GET") || is_method(req, "HEAD")) {
-		req->req_route = "/api/v1/files/{id}";
-		h_info(req, tail);
-	} else {
-		req->req_route = "/api/v1/files/{id}";
-		not_allowed(req, "GET, HEAD, PUT");
+		return;
 	}
+	if (tail.len > 7 && memcmp(tail.p + tail.len - 7, "/status", 7) ==
+	    0) {
+		req->req_route = "/api/v1/files/{id}/status";
+		tail.len -= 7;
+		if (is_method(req, "GET") || is_method(req, "HEAD"))
+			h_status(req, tail);
+		else
+			not_allowed(req, "GET, HEAD");
+		return;
+	}
+	req->req_route = "/api/v1/files/{id}";
+	if (is_method(req, "GET") || is_method(req, "HEAD"))
+		h_info(req, tail);
+	else if (is_method(req, "DELETE"))
+		h_revoke(req, tail);
+	else
+		not_allowed(req, "GET, HEAD, PUT, DELETE");
 }
 
 static void
@@ -93,6 +105,12 @@ route_request(struct req *req)
 		route_files(req, rest);
 	} else if (strip_prefix(req->req_path, SHARE_PAGE, &rest)) {
 		route_share(req, rest);
+	} else if (ots_str_eq(req->req_path, "/api/v1/config")) {
+		req->req_route = "/api/v1/config";
+		if (is_method(req, "GET") || is_method(req, "HEAD"))
+			h_config(req);
+		else
+			not_allowed(req, "GET, HEAD");
 	} else if (ots_str_eq(req->req_path, "/health/live")) {
 		req->req_route = "/health/live";
 		h_health_live(req);

@@ -5,6 +5,7 @@
 
 #include "ots_limits.h"
 #include "ots_log.h"
+#include "ots_rl.h"
 #include "ots_banned.h"
 
 #define TEN_YEARS (10ull * 366 * 86400)
@@ -26,6 +27,22 @@ ots_cfg_defaults(struct ots_cfg *c)
 	c->c_expiry_min = 5 * 60;
 	c->c_expiry_max = 7 * 86400;
 	c->c_tombstone_ttl = 7 * 86400;
+	c->c_argon2.kp_mem_kib = 64 * 1024;
+	c->c_argon2.kp_time = 3;
+	c->c_argon2.kp_lanes = 1;
+	c->c_argon2_slots = 2;
+	c->c_argon2_wait_ms = 5000;
+	c->c_password_max = 1024;
+	c->c_attempts = 5;
+	c->c_rate[OTS_RL_UPLOAD].rl_count = 30;
+	c->c_rate[OTS_RL_UPLOAD].rl_window_ms = 60000;
+	c->c_rate[OTS_RL_CLAIM].rl_count = 60;
+	c->c_rate[OTS_RL_CLAIM].rl_window_ms = 60000;
+	c->c_rate[OTS_RL_META].rl_count = 300;
+	c->c_rate[OTS_RL_META].rl_window_ms = 60000;
+	c->c_sweep_interval = 15;
+	c->c_sweep_grace = 30;
+	c->c_part_max_age = 300;
 	c->c_threads = 8;
 	c->c_drain_ms = 10000;
 	c->c_log_level = OTS_LOG_INFO;
@@ -221,6 +238,91 @@ parse_base_url(struct ots_cfg *c, const char *v, char *err, size_t errlen)
 	return OTS_OK;
 }
 
+static enum ots_err
+load_password(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	const char *v;
+	uint64_t n = 0;
+	enum ots_err e;
+
+	v = get(ctx, "OTS_ARGON2_MEMORY");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		    n / 1024 < OTS_KDF_MEM_MIN_KIB ||
+		    n / 1024 > OTS_KDF_MEM_MAX_KIB)
+			return bad(err, errlen, "OTS_ARGON2_MEMORY",
+			    "must be a size from 1M to 1G");
+		c->c_argon2.kp_mem_kib = (uint32_t)(n / 1024);
+	}
+	v = get(ctx, "OTS_ARGON2_TIME");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_ARGON2_TIME", 1, OTS_KDF_TIME_MAX, &n,
+		    err, errlen)) != OTS_OK)
+			return e;
+		c->c_argon2.kp_time = (uint32_t)n;
+	}
+	v = get(ctx, "OTS_ARGON2_LANES");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_ARGON2_LANES", 1, OTS_KDF_LANES_MAX,
+		    &n, err, errlen)) != OTS_OK)
+			return e;
+		c->c_argon2.kp_lanes = (uint32_t)n;
+	}
+	v = get(ctx, "OTS_ARGON2_CONCURRENCY");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_ARGON2_CONCURRENCY", 1, 64, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_argon2_slots = (unsigned)n;
+	}
+	v = get(ctx, "OTS_ARGON2_WAIT_MS");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_ARGON2_WAIT_MS", 0, 60000, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_argon2_wait_ms = (unsigned)n;
+	}
+	v = get(ctx, "OTS_PASSWORD_MAX");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_PASSWORD_MAX", 1, 65536, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_password_max = (unsigned)n;
+	}
+	v = get(ctx, "OTS_PASSWORD_ATTEMPTS");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_PASSWORD_ATTEMPTS", 1, 100, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_attempts = (unsigned)n;
+	}
+	return OTS_OK;
+}
+
+static enum ots_err
+load_rates(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	static const char *const names[OTS_RL_CLASSES] = {
+		[OTS_RL_UPLOAD] = "OTS_RATE_UPLOAD",
+		[OTS_RL_CLAIM] = "OTS_RATE_CLAIM",
+		[OTS_RL_META] = "OTS_RATE_META",
+	};
+	int i;
+
+	for (i = 0; i < OTS_RL_CLASSES; i++) {
+		const char *v = get(ctx, names[i]);
+
+		if (v == NULL || v[0] == '\0')
+			continue;
+		if (ots_rl_parse(v, &c->c_rate[i]) != OTS_OK)
+			return bad(err, errlen, names[i], "must be COUNT/DURATION "
+			    "like 30/1m, or off");
+	}
+	return OTS_OK;
+}
+
 enum ots_err
 ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
     size_t errlen)
@@ -292,6 +394,28 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	    "OTS_TOMBSTONE_TTL", 60, &c->c_tombstone_ttl, err, errlen)) !=
 	    OTS_OK)
 		return e;
+	if ((e = load_password(c, get, ctx, err, errlen)) != OTS_OK ||
+	    (e = load_rates(c, get, ctx, err, errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_TRUSTED_PROXIES") && ots_net_parse_cidrs(v,
+	    &c->c_trusted) != OTS_OK)
+		return bad(err, errlen, "OTS_TRUSTED_PROXIES", "must be a "
+		    "comma-separated list of addresses or CIDR blocks "
+		    "(at most 32)");
+	if (GET("OTS_SWEEP_INTERVAL") && (e = get_duration(v,
+	    "OTS_SWEEP_INTERVAL", 1, &c->c_sweep_interval, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	if (GET("OTS_SWEEP_GRACE") && (e = get_duration(v, "OTS_SWEEP_GRACE",
+	    1, &c->c_sweep_grace, err, errlen)) != OTS_OK)
+		return e;
+	if (GET("OTS_PART_MAX_AGE") && (e = get_duration(v,
+	    "OTS_PART_MAX_AGE", 60, &c->c_part_max_age, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	if (c->c_sweep_interval > 3600)
+		return bad(err, errlen, "OTS_SWEEP_INTERVAL",
+		    "must be at most 1h");
 	if (GET("OTS_THREADS")) {
 		if ((e = get_uint(v, "OTS_THREADS", 1, 256, &n, err, errlen)) !=
 		    OTS_OK)

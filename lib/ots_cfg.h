@@ -10,11 +10,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ots_kdf.h"
+#include "ots_net.h"
 #include "ots_util.h"
 
 #define OTS_CFG_PATH_MAX 512
 #define OTS_CFG_URL_MAX 256
 #define OTS_CFG_SECRET_MAX 256
+
+/* Route classes that are rate limited (ots_rl.h). */
+enum ots_rl_class {
+	OTS_RL_UPLOAD = 0,	/* PUT and POST /api/v1/files */
+	OTS_RL_CLAIM,		/* POST /d/{id} */
+	OTS_RL_META,		/* GET /d/{id}, /api/v1/files/{id}, owner routes */
+	OTS_RL_CLASSES
+};
+
+/* A limit: at most rl_count requests per rl_window_ms; 0 means off. */
+struct ots_rl_limit {
+	uint64_t rl_count;
+	uint64_t rl_window_ms;
+};
 
 struct ots_cfg {
 	/* Redis: a unix socket path, or a host and port. */
@@ -33,6 +49,20 @@ struct ots_cfg {
 	uint64_t c_expiry_min;
 	uint64_t c_expiry_max;
 	uint64_t c_tombstone_ttl;	/* seconds a 410 and receipt stay */
+
+	struct ots_kdf_params c_argon2;	/* cost of new protected shares */
+	unsigned c_argon2_slots;	/* concurrent Argon2id runs */
+	unsigned c_argon2_wait_ms;	/* wait for a slot, then 503 */
+	unsigned c_password_max;	/* bytes */
+	unsigned c_attempts;		/* wrong passwords before destruction */
+
+	struct ots_rl_limit c_rate[OTS_RL_CLASSES];
+	struct ots_net_cidrs c_trusted;	/* proxies whose X-Forwarded-For
+					 * is believed */
+
+	uint64_t c_sweep_interval;	/* seconds between sweeps */
+	uint64_t c_sweep_grace;		/* seconds a new file is spared */
+	uint64_t c_part_max_age;	/* seconds before a .part is stale */
 
 	unsigned c_threads;		/* per worker process */
 	unsigned c_drain_ms;		/* SIGTERM: in-flight bound */

@@ -6,6 +6,7 @@
 #ifndef OTS_KDF_H
 #define OTS_KDF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,47 @@ void ots_kdf_share_keys(const struct ots_tok *secret, const struct ots_tok *id,
     const uint8_t *pw_key, struct ots_keys *out);
 
 void ots_kdf_keys_wipe(struct ots_keys *k);
+
+#define OTS_KDF_SALT_BYTES 16
+
+/* Argon2id cost, stored with each protected share. */
+struct ots_kdf_params {
+	uint32_t kp_mem_kib;	/* memory, KiB */
+	uint32_t kp_time;	/* passes */
+	uint32_t kp_lanes;	/* parallelism, 1..4 */
+};
+
+/* Bounds any stored or configured cost must respect. */
+#define OTS_KDF_MEM_MIN_KIB	1024u
+#define OTS_KDF_MEM_MAX_KIB	(1024u * 1024u)
+#define OTS_KDF_TIME_MAX	10u
+#define OTS_KDF_LANES_MAX	4u
+
+/* True when p lies within the bounds above. */
+bool ots_kdf_params_ok(const struct ots_kdf_params *p);
+
+/*
+ * Argon2id(password, salt) with cost p into out (OTS_KEY_BYTES), through
+ * libargon2.  Takes p->kp_mem_kib of memory and real CPU time: callers
+ * bound how many run at once (struct ots_kdf_gate).  OTS_ERR_INVAL for
+ * costs out of bounds, OTS_ERR_NOMEM when Argon2 cannot allocate.
+ */
+OTS_WARN_UNUSED enum ots_err ots_kdf_password(const char *pw, size_t len,
+    const uint8_t *salt, const struct ots_kdf_params *p, uint8_t *out);
+
+/*
+ * A gate bounding concurrent Argon2id runs in one process, so a flood of
+ * password attempts cannot exhaust memory.  Thread-safe.
+ */
+struct ots_kdf_gate;
+
+OTS_WARN_UNUSED enum ots_err ots_kdf_gate_new(unsigned slots,
+    struct ots_kdf_gate **out);
+void ots_kdf_gate_free(struct ots_kdf_gate *g);
+
+/* Takes a slot, waiting at most wait_ms; OTS_ERR_TIMEOUT when none freed. */
+OTS_WARN_UNUSED enum ots_err ots_kdf_gate_enter(struct ots_kdf_gate *g,
+    unsigned wait_ms);
+void ots_kdf_gate_leave(struct ots_kdf_gate *g);
 
 #endif

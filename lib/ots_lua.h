@@ -5,11 +5,21 @@
 #ifndef OTS_LUA_H
 #define OTS_LUA_H
 
+extern const char ots_lua_attempt[];
+extern const unsigned long ots_lua_attempt_len;
 extern const char ots_lua_claim[];
 extern const unsigned long ots_lua_claim_len;
 extern const char ots_lua_peek[];
 extern const unsigned long ots_lua_peek_len;
+extern const char ots_lua_ratelimit[];
+extern const unsigned long ots_lua_ratelimit_len;
 extern const char ots_lua_register[];
 extern const unsigned long ots_lua_register_len;
+extern const char ots_lua_revoke[];
+extern const unsigned long ots_lua_revoke_len;
+extern const char ots_lua_status[];
+extern const unsigned long ots_lua_status_len;
+extern const char ots_lua_unlock[];
+extern const unsigned long ots_lua_unlock_len;
 
 #endif

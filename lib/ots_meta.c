@@ -92,3 +92,45 @@ out:
 		sodium_memzero(m, sizeof(*m));
 	return e;
 }
+
+#define CHECK_LABEL "ots-pwcheck-v1"
+#define CHECK_AD_LEN (sizeof(CHECK_LABEL) - 1 + OTS_TOK_BYTES)
+
+static void
+make_check_ad(const struct ots_tok *id, uint8_t ad[CHECK_AD_LEN])
+{
+	memcpy(ad, CHECK_LABEL, sizeof(CHECK_LABEL) - 1);
+	memcpy(ad + sizeof(CHECK_LABEL) - 1, id->t_raw, OTS_TOK_BYTES);
+}
+
+void
+ots_meta_seal_check(const uint8_t *key, const struct ots_tok *id,
+    uint8_t *out)
+{
+	uint8_t ad[CHECK_AD_LEN];
+	unsigned long long clen = 0;
+
+	make_check_ad(id, ad);
+	randombytes_buf(out, NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE, &clen, NULL, 0,
+	    ad, sizeof(ad), NULL, out, key);
+	OTS_ASSERT(clen == TAGB);
+}
+
+enum ots_err
+ots_meta_open_check(const uint8_t *key, const struct ots_tok *id,
+    const uint8_t *blob, size_t len)
+{
+	uint8_t ad[CHECK_AD_LEN];
+	uint8_t none[1];
+	unsigned long long plen = 0;
+
+	if (len != OTS_META_CHECK_BYTES)
+		return OTS_ERR_AUTH;
+	make_check_ad(id, ad);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(none, &plen, NULL,
+	    blob + NONCE, len - NONCE, ad, sizeof(ad), blob, key) != 0 ||
+	    plen != 0)
+		return OTS_ERR_AUTH;
+	return OTS_OK;
+}

@@ -49,4 +49,21 @@ OTS_WARN_UNUSED enum ots_err ots_meta_open(const uint8_t *key,
     const struct ots_tok *id, const uint8_t *sealed, size_t len,
     struct ots_meta *m);
 
+/* Bytes of a password-check blob. */
+#define OTS_META_CHECK_BYTES (24u + 16u)
+
+/*
+ * A password-check blob for a protected share: an empty message sealed
+ * under the share's k_file (which depends on the password), AD
+ * "ots-pwcheck-v1" | id.  Opening it is how a password guess is checked;
+ * no password hash is stored.  out gets OTS_META_CHECK_BYTES.
+ */
+void ots_meta_seal_check(const uint8_t *key, const struct ots_tok *id,
+    uint8_t *out);
+
+/* OTS_OK when blob (len bytes, untrusted) opens under key, else
+ * OTS_ERR_AUTH. */
+OTS_WARN_UNUSED enum ots_err ots_meta_open_check(const uint8_t *key,
+    const struct ots_tok *id, const uint8_t *blob, size_t len);
+
 #endif

@@ -32,6 +32,12 @@ static const struct {
 	[OTS_SCRIPT_REGISTER] = { ots_lua_register, &ots_lua_register_len },
 	[OTS_SCRIPT_CLAIM] = { ots_lua_claim, &ots_lua_claim_len },
 	[OTS_SCRIPT_PEEK] = { ots_lua_peek, &ots_lua_peek_len },
+	[OTS_SCRIPT_ATTEMPT] = { ots_lua_attempt, &ots_lua_attempt_len },
+	[OTS_SCRIPT_REVOKE] = { ots_lua_revoke, &ots_lua_revoke_len },
+	[OTS_SCRIPT_STATUS] = { ots_lua_status, &ots_lua_status_len },
+	[OTS_SCRIPT_RATELIMIT] = { ots_lua_ratelimit,
+	    &ots_lua_ratelimit_len },
+	[OTS_SCRIPT_UNLOCK] = { ots_lua_unlock, &ots_lua_unlock_len },
 };
 
 enum ots_err

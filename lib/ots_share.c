@@ -1,5 +1,6 @@
 #include "ots_share.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "ots_log.h"
@@ -93,10 +94,10 @@ enum ots_err
 ots_share_register(struct ots_rds *r, const struct ots_tok *id,
     const struct ots_share_new *n)
 {
-	char ttl[24], rttl[24], size[24], created[24], expires[24];
+	char ttl[24], rttl[24], size[24], created[24], expires[24], kdf[48];
 	struct keys k;
-	const char *argv[9];
-	size_t argvlen[9];
+	const char *argv[12];
+	size_t argvlen[12];
 	redisReply *rep = NULL;
 	enum ots_err e;
 	int i;
@@ -112,7 +113,9 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 	    ots_str_fmt(created, sizeof(created), "%llu",
 	    (unsigned long long)n->sn_created) != OTS_OK ||
 	    ots_str_fmt(expires, sizeof(expires), "%llu",
-	    (unsigned long long)n->sn_expires) != OTS_OK)
+	    (unsigned long long)n->sn_expires) != OTS_OK ||
+	    ots_str_fmt(kdf, sizeof(kdf), "%u,%u,%u", n->sn_kdf.kp_mem_kib,
+	    n->sn_kdf.kp_time, n->sn_kdf.kp_lanes) != OTS_OK)
 		return OTS_ERR_INVAL;
 	argv[0] = k.k_share;
 	argv[1] = k.k_receipt;
@@ -123,9 +126,15 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 	argv[6] = expires;
 	argv[7] = (const char *)n->sn_meta;
 	argv[8] = n->sn_owner_hash;
+	argv[9] = n->sn_salt != NULL ? (const char *)n->sn_salt : "";
+	argv[10] = n->sn_salt != NULL ? kdf : "";
+	argv[11] = n->sn_salt != NULL ? (const char *)n->sn_check : "";
 	for (i = 0; i < 9; i++)
 		argvlen[i] = i == 7 ? n->sn_meta_len : strlen(argv[i]);
-	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 9, argv, argvlen, &rep);
+	argvlen[9] = n->sn_salt != NULL ? OTS_KDF_SALT_BYTES : 0;
+	argvlen[10] = strlen(argv[10]);
+	argvlen[11] = n->sn_salt != NULL ? OTS_META_CHECK_BYTES : 0;
+	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 12, argv, argvlen, &rep);
 	if (e != OTS_OK)
 		return e;
 	if (rep->type != REDIS_REPLY_INTEGER)
@@ -158,13 +167,61 @@ read_gone(const redisReply *rep, struct ots_share *out)
 	return e;
 }
 
+/* Parses "m,t,p" into p. */
+static enum ots_err
+parse_kdf(const redisReply *r, struct ots_kdf_params *p)
+{
+	uint64_t v[3];
+	size_t i, start = 0, pos = 0;
+
+	if (r->type != REDIS_REPLY_STRING)
+		return OTS_ERR_REDIS;
+	for (i = 0; i < 3; i++) {
+		while (pos < r->len && r->str[pos] != ',')
+			pos++;
+		if (ots_parse_u64(r->str + start, pos - start, 1, UINT32_MAX,
+		    &v[i]) != OTS_OK)
+			return OTS_ERR_REDIS;
+		if (i < 2 && (pos >= r->len || r->str[pos] != ','))
+			return OTS_ERR_REDIS;
+		start = ++pos;
+	}
+	if (start <= r->len)
+		return OTS_ERR_REDIS;
+	p->kp_mem_kib = (uint32_t)v[0];
+	p->kp_time = (uint32_t)v[1];
+	p->kp_lanes = (uint32_t)v[2];
+	return OTS_OK;
+}
+
+static enum ots_err
+read_protection(const redisReply *salt, const redisReply *kdf,
+    const redisReply *check, struct ots_share *out)
+{
+	if (salt->type != REDIS_REPLY_STRING ||
+	    check->type != REDIS_REPLY_STRING)
+		return OTS_ERR_REDIS;
+	if (salt->len == 0)
+		return OTS_OK;
+	if (salt->len != OTS_KDF_SALT_BYTES ||
+	    check->len != OTS_META_CHECK_BYTES ||
+	    parse_kdf(kdf, &out->sh_kdf) != OTS_OK) {
+		ots_log_err(MOD, "malformed password parameters in redis");
+		return OTS_ERR_REDIS;
+	}
+	out->sh_protected = true;
+	memcpy(out->sh_salt, salt->str, OTS_KDF_SALT_BYTES);
+	memcpy(out->sh_check, check->str, OTS_META_CHECK_BYTES);
+	return OTS_OK;
+}
+
 static enum ots_err
 read_available(const redisReply *rep, struct ots_share *out)
 {
 	const redisReply *meta;
 	enum ots_err e;
 
-	if (rep->elements != 5)
+	if (rep->elements != 9)
 		return OTS_ERR_REDIS;
 	out->sh_state = OTS_SHARE_AVAILABLE;
 	e = get_u64(rep->element[1], &out->sh_size);
@@ -182,7 +239,11 @@ read_available(const redisReply *rep, struct ots_share *out)
 	}
 	memcpy(out->sh_meta, meta->str, meta->len);
 	out->sh_meta_len = meta->len;
-	return OTS_OK;
+	e = get_u64(rep->element[8], &out->sh_attempts);
+	if (e != OTS_OK)
+		return e;
+	return read_protection(rep->element[5], rep->element[6],
+	    rep->element[7], out);
 }
 
 enum ots_err
@@ -257,6 +318,175 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 		e = OTS_ERR_REDIS;
 	}
 out:
+	freeReplyObject(rep);
+	return e;
+}
+
+/* Runs a script over the share's two keys with extra arguments. */
+static enum ots_err
+eval_share(struct ots_rds *r, enum ots_rds_script s, const struct ots_tok *id,
+    int nargs, const char **args, redisReply **rep, struct ots_str *tag)
+{
+	struct keys k;
+	const char *argv[8];
+	int i;
+	enum ots_err e;
+
+	OTS_ASSERT(nargs <= 6);
+	make_keys(id, &k);
+	argv[0] = k.k_share;
+	argv[1] = k.k_receipt;
+	for (i = 0; i < nargs; i++)
+		argv[2 + i] = args[i];
+	e = ots_rds_eval(r, s, 2, 2 + nargs, argv, NULL, rep);
+	if (e != OTS_OK)
+		return e;
+	e = reply_tag(*rep, tag);
+	if (e != OTS_OK) {
+		freeReplyObject(*rep);
+		*rep = NULL;
+	}
+	return e;
+}
+
+enum ots_err
+ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
+    uint64_t now, uint64_t receipt_ttl, uint64_t *left,
+    enum ots_share_state *out_state)
+{
+	char slimit[24], snow[24], sttl[24];
+	const char *args[3] = { slimit, snow, sttl };
+	redisReply *rep = NULL;
+	struct ots_str tag;
+	enum ots_err e;
+
+	*left = 0;
+	*out_state = OTS_SHARE_UNKNOWN;
+	if (ots_str_fmt(slimit, sizeof(slimit), "%llu",
+	    (unsigned long long)limit) != OTS_OK ||
+	    ots_str_fmt(snow, sizeof(snow), "%llu",
+	    (unsigned long long)now) != OTS_OK ||
+	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
+	    (unsigned long long)receipt_ttl) != OTS_OK)
+		return OTS_ERR_INVAL;
+	e = eval_share(r, OTS_SCRIPT_ATTEMPT, id, 3, args, &rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "left") && rep->elements == 2) {
+		*out_state = OTS_SHARE_AVAILABLE;
+		e = get_u64(rep->element[1], left);
+	} else if (ots_str_eq(tag, "locked")) {
+		*out_state = OTS_SHARE_LOCKED;
+		e = OTS_ERR_GONE;
+	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
+		*out_state = parse_state(rep->element[1]);
+		e = OTS_ERR_GONE;
+	} else if (ots_str_eq(tag, "unknown")) {
+		e = OTS_ERR_NOTFOUND;
+	} else {
+		e = OTS_ERR_REDIS;
+	}
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
+    const char *owner_hash, uint64_t now, uint64_t receipt_ttl,
+    enum ots_share_state *out_state)
+{
+	char snow[24], sttl[24];
+	const char *args[3] = { owner_hash, snow, sttl };
+	redisReply *rep = NULL;
+	struct ots_str tag;
+	enum ots_err e;
+
+	*out_state = OTS_SHARE_UNKNOWN;
+	if (ots_str_fmt(snow, sizeof(snow), "%llu",
+	    (unsigned long long)now) != OTS_OK ||
+	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
+	    (unsigned long long)receipt_ttl) != OTS_OK)
+		return OTS_ERR_INVAL;
+	e = eval_share(r, OTS_SCRIPT_REVOKE, id, 3, args, &rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "ok")) {
+		*out_state = OTS_SHARE_REVOKED;
+	} else if (ots_str_eq(tag, "forbidden")) {
+		e = OTS_ERR_AUTH;
+	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
+		*out_state = parse_state(rep->element[1]);
+		e = OTS_ERR_GONE;
+	} else if (ots_str_eq(tag, "unknown")) {
+		e = OTS_ERR_NOTFOUND;
+	} else {
+		e = OTS_ERR_REDIS;
+	}
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_status(struct ots_rds *r, const struct ots_tok *id,
+    struct ots_receipt *out)
+{
+	redisReply *rep = NULL;
+	struct ots_str tag;
+	const redisReply *owner;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
+	e = eval_share(r, OTS_SCRIPT_STATUS, id, 0, NULL, &rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "unknown"))
+		goto out;
+	if (rep->elements != 7) {
+		e = OTS_ERR_REDIS;
+		goto out;
+	}
+	out->r_state = parse_state(rep->element[0]);
+	e = get_u64(rep->element[1], &out->r_size);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[2], &out->r_created);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[3], &out->r_expires);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[4], &out->r_claimed_at);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[5], &out->r_ended_at);
+	owner = rep->element[6];
+	if (e == OTS_OK && (owner->type != REDIS_REPLY_STRING ||
+	    owner->len >= sizeof(out->r_owner)))
+		e = OTS_ERR_REDIS;
+	if (e == OTS_OK) {
+		memcpy(out->r_owner, owner->str, owner->len);
+		out->r_owner[owner->len] = '\0';
+	}
+out:
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_exists(struct ots_rds *r, const struct ots_tok *id, bool *exists)
+{
+	struct keys k;
+	const char *argv[2];
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	*exists = true;
+	make_keys(id, &k);
+	argv[0] = "EXISTS";
+	argv[1] = k.k_share;
+	e = ots_rds_command(r, 2, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		e = OTS_ERR_REDIS;
+	else
+		*exists = rep->integer != 0;
 	freeReplyObject(rep);
 	return e;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ots_kdf.h"
 #include "ots_meta.h"
 #include "ots_rds.h"
 #include "ots_tok.h"
@@ -38,6 +39,22 @@ struct ots_share {
 	uint64_t sh_claimed_at;		/* 0 unless claimed */
 	uint8_t sh_meta[OTS_META_SEALED_MAX];	/* sealed metadata */
 	size_t sh_meta_len;
+	bool sh_protected;		/* has a password */
+	uint8_t sh_salt[OTS_KDF_SALT_BYTES];
+	struct ots_kdf_params sh_kdf;
+	uint8_t sh_check[OTS_META_CHECK_BYTES];	/* password check */
+	uint64_t sh_attempts;		/* wrong passwords so far */
+};
+
+/* A share's receipt, for its owner. */
+struct ots_receipt {
+	enum ots_share_state r_state;	/* UNKNOWN: no receipt */
+	uint64_t r_size;
+	uint64_t r_created;
+	uint64_t r_expires;
+	uint64_t r_claimed_at;		/* 0 unless claimed */
+	uint64_t r_ended_at;		/* revoked or locked at, else 0 */
+	char r_owner[65];		/* owner-token hash (hex) or "" */
 };
 
 /* What a new share registers. */
@@ -49,6 +66,10 @@ struct ots_share_new {
 	const uint8_t *sn_meta;
 	size_t sn_meta_len;
 	const char *sn_owner_hash;	/* hex, or "" */
+	/* Protected shares only (sn_salt NULL otherwise): */
+	const uint8_t *sn_salt;		/* OTS_KDF_SALT_BYTES */
+	struct ots_kdf_params sn_kdf;
+	const uint8_t *sn_check;	/* OTS_META_CHECK_BYTES */
 };
 
 /* "available", "claimed" ...; never NULL. */
@@ -72,5 +93,33 @@ OTS_WARN_UNUSED enum ots_err ots_share_peek(struct ots_rds *r,
 OTS_WARN_UNUSED enum ots_err ots_share_claim(struct ots_rds *r,
     const struct ots_tok *id, uint64_t now, uint64_t receipt_ttl,
     struct ots_share *out);
+
+/*
+ * Counts one wrong password, atomically across processes.  OTS_OK with
+ * *left attempts still allowed; OTS_ERR_GONE when this attempt reached
+ * the limit (the share is destroyed, out_state LOCKED: remove its file)
+ * or the share was already gone (out_state says why); OTS_ERR_NOTFOUND
+ * when there is no such share.
+ */
+OTS_WARN_UNUSED enum ots_err ots_share_attempt(struct ots_rds *r,
+    const struct ots_tok *id, uint64_t limit, uint64_t now,
+    uint64_t receipt_ttl, uint64_t *left, enum ots_share_state *out_state);
+
+/*
+ * Revokes share id if owner_hash matches its receipt.  OTS_OK: revoked
+ * (remove its file); OTS_ERR_AUTH: wrong owner token; OTS_ERR_GONE:
+ * already ended (*out_state says how); OTS_ERR_NOTFOUND: no such share.
+ */
+OTS_WARN_UNUSED enum ots_err ots_share_revoke(struct ots_rds *r,
+    const struct ots_tok *id, const char *owner_hash, uint64_t now,
+    uint64_t receipt_ttl, enum ots_share_state *out_state);
+
+/* Reads the receipt of share id (r_state UNKNOWN when there is none). */
+OTS_WARN_UNUSED enum ots_err ots_share_status(struct ots_rds *r,
+    const struct ots_tok *id, struct ots_receipt *out);
+
+/* Does the share hash of id still exist?  For the sweeper. */
+OTS_WARN_UNUSED enum ots_err ots_share_exists(struct ots_rds *r,
+    const struct ots_tok *id, bool *exists);
 
 #endif

@@ -1,5 +1,6 @@
 #include "ots_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -232,4 +233,62 @@ ots_store_probe(struct ots_store *st)
 	close(fd);
 	(void)unlinkat(st->s_tmp, name, 0);
 	return err == 0 ? OTS_OK : errno_err(err);
+}
+
+/* Is name one of ours: a token, or a token plus ".part"? */
+static bool
+our_name(const char *name, bool parts)
+{
+	struct ots_tok t;
+	size_t len = strlen(name);
+
+	if (parts) {
+		if (len != OTS_TOK_CHARS + 5 ||
+		    strcmp(name + OTS_TOK_CHARS, ".part") != 0)
+			return false;
+	} else if (len != OTS_TOK_CHARS) {
+		return false;
+	}
+	return ots_tok_parse(name, OTS_TOK_CHARS, &t) == OTS_OK;
+}
+
+enum ots_err
+ots_store_scan(struct ots_store *st, bool parts, ots_store_visit_fn fn,
+    void *ctx, uint64_t *removed)
+{
+	int dfd = parts ? st->s_tmp : st->s_files;
+	int fd;
+	DIR *d;
+	struct dirent *ent;
+	enum ots_err e = OTS_OK;
+
+	*removed = 0;
+	/* A private descriptor: readdir state is not shared with threads
+	 * using the store. */
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return OTS_ERR_IO;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return OTS_ERR_IO;
+	}
+	while (e == OTS_OK && (ent = readdir(d)) != NULL) {
+		struct stat sb;
+		bool remove = false;
+
+		if (!our_name(ent->d_name, parts))
+			continue;
+		if (fstatat(dfd, ent->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;	/* claimed meanwhile */
+		e = fn(ctx, ent->d_name, (uint64_t)sb.st_mtime, &remove);
+		if (e != OTS_OK || !remove)
+			continue;
+		if (unlinkat(dfd, ent->d_name, 0) == 0)
+			(*removed)++;
+		else if (errno != ENOENT)
+			ots_log_warn_errno(MOD, errno, "cannot remove a swept file");
+	}
+	closedir(d);
+	return e;
 }

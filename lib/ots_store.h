@@ -13,6 +13,7 @@
 #ifndef OTS_STORE_H
 #define OTS_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ots_tok.h"
@@ -66,6 +67,21 @@ OTS_WARN_UNUSED enum ots_err ots_store_take(struct ots_store *st,
 /* Removes files/ID; a missing file is OTS_OK. */
 OTS_WARN_UNUSED enum ots_err ots_store_remove(struct ots_store *st,
     const struct ots_tok *id);
+
+/*
+ * Called for each entry the scan visits: name (an id in files/, or
+ * "ID.part" in tmp/), its mtime (seconds since the epoch).  Set *remove
+ * to unlink it; a non-OK return stops the scan with that error.
+ */
+typedef enum ots_err (*ots_store_visit_fn)(void *ctx, const char *name,
+    uint64_t mtime, bool *remove);
+
+/*
+ * Visits every committed file (parts false) or every temp file (parts
+ * true); names that are not ours are skipped.  *removed counts unlinks.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_scan(struct ots_store *st, bool parts,
+    ots_store_visit_fn fn, void *ctx, uint64_t *removed);
 
 /*
  * Probes that the data directory is writable: creates, syncs and removes

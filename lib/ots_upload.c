@@ -1,5 +1,6 @@
 #include "ots_upload.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -21,6 +22,9 @@ struct ots_upload {
 	struct ots_tok u_secret;
 	struct ots_tok u_owner;
 	struct ots_keys u_keys;
+	bool u_protected;
+	struct ots_upload_pw u_pw;
+	uint8_t u_check[OTS_META_CHECK_BYTES];
 	uint64_t u_max;
 	uint64_t u_size;
 	int u_committed;	/* the file is in files/ */
@@ -37,7 +41,7 @@ tmp_sink(void *ctx, const uint8_t *p, size_t n)
 
 enum ots_err
 ots_upload_begin(struct ots_store *st, uint64_t max_size,
-    struct ots_upload **out)
+    const struct ots_upload_pw *pw, struct ots_upload **out)
 {
 	struct ots_upload *up;
 	enum ots_err e;
@@ -52,7 +56,15 @@ ots_upload_begin(struct ots_store *st, uint64_t max_size,
 	ots_tok_random(&up->u_id);
 	ots_tok_random(&up->u_secret);
 	ots_tok_random(&up->u_owner);
-	ots_kdf_share_keys(&up->u_secret, &up->u_id, NULL, &up->u_keys);
+	if (pw != NULL) {
+		up->u_protected = true;
+		up->u_pw = *pw;
+	}
+	ots_kdf_share_keys(&up->u_secret, &up->u_id,
+	    pw != NULL ? pw->up_key : NULL, &up->u_keys);
+	if (pw != NULL)
+		ots_meta_seal_check(up->u_keys.k_file, &up->u_id,
+		    up->u_check);
 	e = ots_store_create(st, &up->u_id, &up->u_tmp);
 	if (e == OTS_OK)
 		e = ots_box_enc_new(up->u_keys.k_file, &up->u_id, tmp_sink, up,
@@ -110,6 +122,11 @@ ots_upload_commit(struct ots_upload *up, struct ots_rds *r,
 	sn.sn_meta = (const uint8_t *)sealed.b_data;
 	sn.sn_meta_len = sealed.b_len;
 	sn.sn_owner_hash = owner_hash;
+	if (up->u_protected) {
+		sn.sn_salt = up->u_pw.up_salt;
+		sn.sn_kdf = up->u_pw.up_kdf;
+		sn.sn_check = up->u_check;
+	}
 	e = ots_share_register(r, &up->u_id, &sn);
 	if (e != OTS_OK)
 		goto out;

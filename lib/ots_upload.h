@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "ots_kdf.h"
 #include "ots_meta.h"
 #include "ots_rds.h"
 #include "ots_store.h"
@@ -29,12 +30,21 @@ struct ots_upload_result {
 	uint64_t ur_expires;
 };
 
+/* The password side of a protected upload (see ots_kdf.h). */
+struct ots_upload_pw {
+	uint8_t up_salt[OTS_KDF_SALT_BYTES];
+	struct ots_kdf_params up_kdf;
+	uint8_t up_key[OTS_KEY_BYTES];	/* Argon2id(password, salt) */
+};
+
 /*
  * Starts an upload into st (borrowed, must outlive it) of at most
- * max_size plaintext bytes.
+ * max_size plaintext bytes.  pw is NULL for an unprotected share; it is
+ * copied (the caller wipes its own copy).
  */
 OTS_WARN_UNUSED enum ots_err ots_upload_begin(struct ots_store *st,
-    uint64_t max_size, struct ots_upload **out);
+    uint64_t max_size, const struct ots_upload_pw *pw,
+    struct ots_upload **out);
 
 /* Encrypts and writes n bytes.  OTS_ERR_TOOBIG past max_size,
  * OTS_ERR_NOSPACE when the disk is full. */

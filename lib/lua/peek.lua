@@ -1,11 +1,14 @@
 -- Reads a share without changing anything.
 -- KEYS[1] share hash, KEYS[2] receipt hash
--- Returns {'available', size, created, expires, meta}
+-- Returns {'available', size, created, expires, meta, salt, kdf, check,
+--          attempts}   (salt, kdf, check are '' when unprotected)
 --      or {'gone', state, size, created, expires, claimed_at}
 --      or {'unknown'}
-local s = redis.call('HMGET', KEYS[1], 'size', 'created', 'expires', 'meta')
+local s = redis.call('HMGET', KEYS[1], 'size', 'created', 'expires', 'meta',
+  'salt', 'kdf', 'check', 'attempts')
 if s[1] then
-  return {'available', s[1], s[2], s[3], s[4]}
+  return {'available', s[1], s[2], s[3], s[4], s[5] or '', s[6] or '',
+    s[7] or '', s[8] or '0'}
 end
 local r = redis.call('HMGET', KEYS[2], 'state', 'size', 'created',
   'expires', 'claimed_at')

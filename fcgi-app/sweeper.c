@@ -1,0 +1,102 @@
+/*
+ * The sweeper thread: every OTS_SWEEP_INTERVAL (with jitter), take the
+ * cluster-wide sweep lock and remove files no share needs (lib/ots_sweep).
+ * Every worker process runs one; the lock makes one sweep run at a time
+ * across all processes and hosts.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "ots_log.h"
+#include "ots_sweep.h"
+#include "sweeper.h"
+#include "ots_banned.h"
+
+#define MOD "sweep"
+/* A sweep that takes longer than this loses the lock to another. */
+#define LOCK_TTL_MS (5u * 60u * 1000u)
+
+/* Sleeps about one interval; false when shutdown began. */
+static bool
+nap(const struct app *app)
+{
+	uint64_t ms = app->a_cfg.c_sweep_interval * 1000u;
+	struct pollfd pfd = { app->a_wake_fd, POLLIN, 0 };
+
+	/* Up to 20% jitter keeps processes from knocking in step. */
+	ms += randombytes_uniform((uint32_t)(ms / 5 + 1));
+	return poll(&pfd, 1, (int)(ms > 3600000u ? 3600000u : ms)) == 0;
+}
+
+static void
+sweep_once(struct sweeper *s)
+{
+	const struct app *app = s->sw_app;
+	struct ots_sweep_stats st;
+	uint8_t raw[16];
+	char token[33];
+	bool got = false;
+	enum ots_err e;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
+	if (ots_sweep_lock(s->sw_rds, token, LOCK_TTL_MS, &got) != OTS_OK ||
+	    !got)
+		return;
+	e = ots_sweep_run(s->sw_rds, app->a_store, ots_now(),
+	    app->a_cfg.c_sweep_grace, app->a_cfg.c_part_max_age, &st);
+	if (e != OTS_OK)
+		ots_log_warn(MOD, "sweep stopped early: %s", ots_err_str(e));
+	if (st.ss_removed > 0 || st.ss_parts_removed > 0)
+		ots_log_info(MOD, "removed %llu of %llu files and %llu stale "
+		    "temp files", (unsigned long long)st.ss_removed,
+		    (unsigned long long)st.ss_files,
+		    (unsigned long long)st.ss_parts_removed);
+	if (ots_sweep_unlock(s->sw_rds, token) != OTS_OK)
+		ots_log_warn(MOD, "cannot release the sweep lock (it expires "
+		    "by itself)");
+}
+
+static void *
+sweeper_main(void *arg)
+{
+	struct sweeper *s = arg;
+
+	while (nap(s->sw_app))
+		sweep_once(s);
+	return NULL;
+}
+
+enum ots_err
+sweeper_start(struct sweeper *s, const struct app *app)
+{
+	enum ots_err e;
+
+	memset(s, 0, sizeof(*s));
+	s->sw_app = app;
+	e = ots_rds_new(&app->a_cfg, &s->sw_rds);
+	if (e != OTS_OK)
+		return e;
+	if (pthread_create(&s->sw_tid, NULL, sweeper_main, s) != 0) {
+		ots_rds_free(s->sw_rds);
+		s->sw_rds = NULL;
+		return OTS_ERR_NOMEM;
+	}
+	s->sw_running = true;
+	return OTS_OK;
+}
+
+void
+sweeper_stop(struct sweeper *s)
+{
+	if (!s->sw_running)
+		return;
+	pthread_join(s->sw_tid, NULL);
+	ots_rds_free(s->sw_rds);
+	s->sw_rds = NULL;
+	s->sw_running = false;
+}
