@@ -55,6 +55,14 @@ collect(char *data, size_t size, size_t n, void *ctx)
 	return add;
 }
 
+static size_t
+discard(char *data, size_t size, size_t n, void *ctx)
+{
+	(void)data;
+	(void)ctx;
+	return size * n;
+}
+
 int
 http_do(const char *method, const char *path, hdrs_t headers,
     const void *body, size_t len, struct http_resp *out)
@@ -337,4 +345,83 @@ wait_until(bool (*cond)(void), unsigned ms)
 		nanosleep(&ts, NULL);
 		waited += 50;
 	}
+}
+
+void
+multi_post(const char *path, const char *const *bodies, int n,
+    long *statuses)
+{
+	CURL **easy = calloc((size_t)n, sizeof(*easy));
+	char url[1024];
+	CURLM *m = curl_multi_init();
+	int running = 0, i;
+
+	cr_assert(easy != NULL && m != NULL);
+	snprintf(url, sizeof(url), "%s%s", itest_url(), path);
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
+	for (i = 0; i < n; i++) {
+		easy[i] = curl_easy_init();
+		curl_easy_setopt(easy[i], CURLOPT_URL, url);
+		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
+		curl_multi_add_handle(m, easy[i]);
+	}
+	do {
+		curl_multi_perform(m, &running);
+		if (running > 0)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	} while (running > 0);
+	for (i = 0; i < n; i++) {
+		statuses[i] = 0;
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE,
+		    &statuses[i]);
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_multi_cleanup(m);
+	free(easy);
+}
+
+long
+upload_pw(const char *password, const void *data, size_t len,
+    struct link *l, char *owner, size_t owner_size)
+{
+	char pwh[2200];
+	const char *const h[] = { pwh, "Accept: application/json", NULL };
+	struct http_resp r;
+	long status;
+
+	snprintf(pwh, sizeof(pwh), "X-Password: %s", password);
+	cr_assert_eq(http_do("PUT", "/api/v1/files/p.txt", h, data, len, &r),
+	    0);
+	status = r.status;
+	if (status == 201) {
+		cr_assert(link_parse(r.body, l), "bad link: %s", r.body);
+		if (owner != NULL) {
+			const char *o = strstr(r.body, "\"owner_token\":\"");
+
+			cr_assert(o != NULL);
+			o += strlen("\"owner_token\":\"");
+			cr_assert(owner_size > 22);
+			memcpy(owner, o, 22);
+			owner[22] = '\0';
+		}
+	}
+	http_resp_free(&r);
+	return status;
+}
+
+int
+claim_pw(const char *id, const char *key, const char *password,
+    struct http_resp *out)
+{
+	char path[256], body[2300];
+	static const char *const h[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL };
+
+	snprintf(path, sizeof(path), "/d/%s", id);
+	snprintf(body, sizeof(body), "key=%s&password=%s", key, password);
+	return http_do("POST", path, h, body, strlen(body), out);
 }

@@ -65,6 +65,22 @@ int raw_request(const void *req, size_t len, bool close_early);
 /* Connects to the web server; returns the socket. */
 int raw_connect(void);
 
+/*
+ * Sends n POSTs of urlencoded bodies[i] to path at once (parallel
+ * connections); statuses[i] gets each answer's status.
+ */
+void multi_post(const char *path, const char *const *bodies, int n,
+    long *statuses);
+
+/* Uploads data with a password (X-Password); on 201 fills l and, if
+ * owner is not NULL, the owner token (JSON answer). */
+long upload_pw(const char *password, const void *data, size_t len,
+    struct link *l, char *owner, size_t owner_size);
+
+/* Claims with key and password (urlencoded as given). */
+int claim_pw(const char *id, const char *key, const char *password,
+    struct http_resp *out);
+
 /* Fills p with a deterministic pattern derived from seed. */
 void fill_pattern(uint8_t *p, size_t n, uint32_t seed);
 
