@@ -49,7 +49,8 @@ grow(struct ots_buf *b, size_t n)
 		if (ots_size_mul(cap, 2, &cap) != OTS_OK)
 			return OTS_ERR_TOOBIG;
 	}
-	if (cap > b->b_max + 1)
+	/* Never more than max + 1 (the NUL), minding the wrap at SIZE_MAX. */
+	if (b->b_max < SIZE_MAX && cap > b->b_max + 1)
 		cap = b->b_max + 1;
 	p = ots_realloc(b->b_data, cap);
 	if (p == NULL)

@@ -216,12 +216,17 @@ parse_redis(struct ots_cfg *c, const char *v, char *err, size_t errlen)
 static enum ots_err
 parse_base_url(struct ots_cfg *c, const char *v, char *err, size_t errlen)
 {
+	const char *host;
 	size_t len;
 	enum ots_err e;
 
 	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
 		return bad(err, errlen, "OTS_BASE_URL",
 		    "must start with http:// or https://");
+	host = strstr(v, "://") + 3;
+	if (host[0] == '\0' || host[0] == '/')
+		return bad(err, errlen, "OTS_BASE_URL", "needs a host after "
+		    "the scheme");
 	e = get_str(v, "OTS_BASE_URL", c->c_base_url, sizeof(c->c_base_url),
 	    err, errlen);
 	if (e != OTS_OK)

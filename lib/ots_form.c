@@ -65,8 +65,10 @@ ots_form_get(const char *s, size_t len, const char *name, char *out,
 		if (pair_len == 0)
 			continue;
 		e = decode(pair, key_len, key, sizeof(key), &klen);
-		if (e == OTS_ERR_TOOBIG)
+		if (e == OTS_ERR_TOOBIG) {
+			e = OTS_OK;
 			continue;	/* not a key we know */
+		}
 		if (e != OTS_OK)
 			goto out;
 		if (klen != name_len || memcmp(key, name, klen) != 0)

@@ -11,7 +11,8 @@
 #define VERSION 1u
 #define AD_LABEL "ots-meta-v1"
 #define AD_LEN (sizeof(AD_LABEL) - 1 + OTS_TOK_BYTES)
-#define PLAIN_MAX (4u + OTS_NAME_MAX + OTS_TYPE_MAX)
+/* version, kind, name length (2), name, type length (1), type */
+#define PLAIN_MAX (5u + OTS_NAME_MAX + OTS_TYPE_MAX)
 
 static void
 make_ad(const struct ots_tok *id, uint8_t ad[AD_LEN])

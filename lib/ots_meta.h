@@ -31,7 +31,7 @@ struct ots_meta {
 };
 
 /* Bytes of a sealed blob, at most. */
-#define OTS_META_SEALED_MAX (24u + 16u + 4u + OTS_NAME_MAX + OTS_TYPE_MAX)
+#define OTS_META_SEALED_MAX (24u + 16u + 5u + OTS_NAME_MAX + OTS_TYPE_MAX)
 
 /*
  * Seals m for share id under key (OTS_KEY_BYTES) into out (replacing its

@@ -95,6 +95,7 @@ ots_store_create(struct ots_store *st, const struct ots_tok *id,
 	if (ots_str_fmt(t->t_name, sizeof(t->t_name), "%s.part", id->t_str) !=
 	    OTS_OK) {
 		t->t_fd = -1;
+		t->t_name[0] = '\0';
 		return OTS_ERR_INVAL;
 	}
 	t->t_fd = openat(st->s_tmp, t->t_name,
@@ -102,6 +103,8 @@ ots_store_create(struct ots_store *st, const struct ots_tok *id,
 	if (t->t_fd < 0) {
 		int err = errno;
 
+		/* Not ours to remove later: it may be another writer's. */
+		t->t_name[0] = '\0';
 		ots_log_err_errno(MOD, err, "cannot create temp file");
 		return errno_err(err);
 	}

@@ -25,14 +25,23 @@ ots_tok_random(struct ots_tok *tok)
 enum ots_err
 ots_tok_parse(const char *s, size_t len, struct ots_tok *tok)
 {
-	size_t bin_len = 0;
+	size_t bin_len = 0, i;
 	const char *end = NULL;
 
 	if (len != OTS_TOK_CHARS)
 		return OTS_ERR_INVAL;
+	/* libsodium 1.0.18 decodes bytes >= 0x80 as '_': check the
+	 * alphabet ourselves so one value has one spelling. */
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return OTS_ERR_INVAL;
+	}
 	/*
-	 * libsodium rejects characters outside the alphabet and non-zero
-	 * trailing bits; end and bin_len catch anything it skipped.
+	 * libsodium rejects non-zero trailing bits; end and bin_len catch
+	 * anything it skipped.
 	 */
 	if (sodium_base642bin(tok->t_raw, sizeof(tok->t_raw), s, len, NULL,
 	    &bin_len, &end, B64_VARIANT) != 0 || bin_len != OTS_TOK_BYTES ||

@@ -382,3 +382,33 @@ Test(badinput, disconnect_mid_download_still_destroys)
 	cr_assert_eq(r.status, 410);
 	http_resp_free(&r);
 }
+
+Test(badinput, longest_name_and_type_round_trip)
+{
+	/* A 255-byte name with a 127-byte type is the largest sealed
+	 * metadata; it once overflowed the sealing buffer. */
+	char body[2048], type[128], name[256];
+	char ct[] = "Content-Type: multipart/form-data; boundary=b";
+	const char *const h[] = { ct, NULL };
+	struct http_resp r;
+	struct link l;
+	int n;
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	memset(type, 't', 127);
+	type[5] = '/';
+	type[127] = '\0';
+	n = snprintf(body, sizeof(body), "--b\r\nContent-Disposition: "
+	    "form-data; name=\"file\"; filename=\"%s\"\r\nContent-Type: "
+	    "%s\r\n\r\nbig meta\r\n--b--\r\n", name, type);
+	cr_assert_eq(http_do("POST", "/api/v1/files", h, body, (size_t)n, &r),
+	    0);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	cr_assert(link_parse(r.body, &l));
+	http_resp_free(&r);
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "big meta");
+	http_resp_free(&r);
+}

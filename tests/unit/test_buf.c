@@ -124,11 +124,28 @@ Test(buf, huge_length_overflow_is_toobig)
 {
 	struct ots_buf b;
 
-	ots_buf_init(&b, SIZE_MAX);
+	ots_buf_init(&b, 100);
 	cr_assert_eq(ots_buf_add(&b, "a", 1), OTS_OK);
 	/* b_len + n overflows size_t: must fail before touching memory. */
 	cr_assert_eq(ots_buf_add(&b, "a", SIZE_MAX), OTS_ERR_TOOBIG);
 	cr_assert_null(b.b_data);
+	cr_assert_eq(b.b_len, 0u);
+}
+
+/*
+ * SIZE_MAX is a valid maximum ("no bound of our own"): growth must still
+ * leave room for the contents and the NUL.
+ */
+Test(buf, size_max_maximum_still_allocates_room)
+{
+	struct ots_buf b;
+
+	ots_buf_init(&b, SIZE_MAX);
+	cr_assert_eq(ots_buf_add(&b, "abc", 3), OTS_OK);
+	cr_assert_geq(b.b_cap, 4u, "capacity %zu for 3 bytes and a NUL",
+	    b.b_cap);
+	assert_holds(&b, "abc", 3);
+	ots_buf_release(&b);
 }
 
 Test(buf, many_small_appends_grow_correctly)

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <criterion/parameterized.h>
 
 #include "ots_cfg.h"
+#include "ots_kdf.h"
 #include "ots_limits.h"
 #include "ots_log.h"
+#include "ots_net.h"
 
 TestSuite(cfg, .timeout = 10);
 
@@ -375,6 +376,129 @@ Test(cfg, short_error_buffer_is_terminated)
 	cr_assert_eq(strncmp(err, "OTS_THR", 7), 0, "'%s'", err);
 }
 
+Test(cfg, default_argon2_cost_is_within_bounds)
+{
+	struct ots_cfg c;
+
+	ots_cfg_defaults(&c);
+	cr_assert(ots_kdf_params_ok(&c.c_argon2));
+	cr_assert_geq(c.c_argon2_slots, 1u);
+	cr_assert_geq(c.c_attempts, 1u);
+	cr_assert_eq(c.c_trusted.n_count, 0u);
+}
+
+Test(cfg, password_settings)
+{
+	static const struct env env[] = {
+		{ "OTS_ARGON2_MEMORY", "16M" },
+		{ "OTS_ARGON2_TIME", "2" },
+		{ "OTS_ARGON2_LANES", "4" },
+		{ "OTS_ARGON2_CONCURRENCY", "3" },
+		{ "OTS_ARGON2_WAIT_MS", "100" },
+		{ "OTS_PASSWORD_MAX", "256" },
+		{ "OTS_PASSWORD_ATTEMPTS", "3" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_argon2.kp_mem_kib, 16u * 1024u);
+	cr_assert_eq(c.c_argon2.kp_time, 2u);
+	cr_assert_eq(c.c_argon2.kp_lanes, 4u);
+	cr_assert(ots_kdf_params_ok(&c.c_argon2));
+	cr_assert_eq(c.c_argon2_slots, 3u);
+	cr_assert_eq(c.c_argon2_wait_ms, 100u);
+	cr_assert_eq(c.c_password_max, 256u);
+	cr_assert_eq(c.c_attempts, 3u);
+}
+
+Test(cfg, password_settings_out_of_range_are_rejected)
+{
+	assert_rejected("OTS_ARGON2_MEMORY", "512K", "OTS_ARGON2_MEMORY");
+	assert_rejected("OTS_ARGON2_MEMORY", "2G", "OTS_ARGON2_MEMORY");
+	assert_rejected("OTS_ARGON2_MEMORY", "lots", "OTS_ARGON2_MEMORY");
+	assert_rejected("OTS_ARGON2_TIME", "0", "OTS_ARGON2_TIME");
+	assert_rejected("OTS_ARGON2_TIME", "11", "OTS_ARGON2_TIME");
+	assert_rejected("OTS_ARGON2_LANES", "0", "OTS_ARGON2_LANES");
+	assert_rejected("OTS_ARGON2_LANES", "5", "OTS_ARGON2_LANES");
+	assert_rejected("OTS_ARGON2_CONCURRENCY", "0",
+	    "OTS_ARGON2_CONCURRENCY");
+	assert_rejected("OTS_ARGON2_CONCURRENCY", "65",
+	    "OTS_ARGON2_CONCURRENCY");
+	assert_rejected("OTS_ARGON2_WAIT_MS", "60001", "OTS_ARGON2_WAIT_MS");
+	assert_rejected("OTS_PASSWORD_MAX", "0", "OTS_PASSWORD_MAX");
+	assert_rejected("OTS_PASSWORD_ATTEMPTS", "0",
+	    "OTS_PASSWORD_ATTEMPTS");
+	assert_rejected("OTS_PASSWORD_ATTEMPTS", "101",
+	    "OTS_PASSWORD_ATTEMPTS");
+}
+
+Test(cfg, rate_limits)
+{
+	static const struct env env[] = {
+		{ "OTS_RATE_UPLOAD", "10/1m" },
+		{ "OTS_RATE_CLAIM", "off" },
+		{ "OTS_RATE_META", "1000/1h" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_rate[OTS_RL_UPLOAD].rl_count, 10u);
+	cr_assert_eq(c.c_rate[OTS_RL_UPLOAD].rl_window_ms, 60000u);
+	cr_assert_eq(c.c_rate[OTS_RL_CLAIM].rl_count, 0u);
+	cr_assert_eq(c.c_rate[OTS_RL_META].rl_window_ms, 3600000u);
+}
+
+Test(cfg, bad_rate_limit_is_rejected)
+{
+	assert_rejected("OTS_RATE_UPLOAD", "fast", "OTS_RATE_UPLOAD");
+	assert_rejected("OTS_RATE_CLAIM", "0/1m", "OTS_RATE_CLAIM");
+	assert_rejected("OTS_RATE_META", "10/2d", "OTS_RATE_META");
+}
+
+Test(cfg, trusted_proxies)
+{
+	struct ots_cfg c;
+
+	load_one("OTS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ::1", &c);
+	cr_assert_eq(c.c_trusted.n_count, 3u);
+	cr_assert(ots_net_match(&c.c_trusted, "10.1.2.3"));
+	cr_assert(!ots_net_match(&c.c_trusted, "192.0.2.1"));
+}
+
+Test(cfg, bad_trusted_proxies_are_rejected)
+{
+	assert_rejected("OTS_TRUSTED_PROXIES", "10.0.0.0/99",
+	    "OTS_TRUSTED_PROXIES");
+	assert_rejected("OTS_TRUSTED_PROXIES", "proxy.local",
+	    "OTS_TRUSTED_PROXIES");
+}
+
+Test(cfg, sweep_settings)
+{
+	static const struct env env[] = {
+		{ "OTS_SWEEP_INTERVAL", "1h" },
+		{ "OTS_SWEEP_GRACE", "1m" },
+		{ "OTS_PART_MAX_AGE", "2h" },
+		{ NULL, NULL } };
+	struct ots_cfg c;
+	char err[128];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_sweep_interval, 3600u);
+	cr_assert_eq(c.c_sweep_grace, 60u);
+	cr_assert_eq(c.c_part_max_age, 7200u);
+}
+
+Test(cfg, bad_sweep_settings_are_rejected)
+{
+	assert_rejected("OTS_SWEEP_INTERVAL", "2h", "OTS_SWEEP_INTERVAL");
+	assert_rejected("OTS_SWEEP_INTERVAL", "0", "OTS_SWEEP_INTERVAL");
+	assert_rejected("OTS_PART_MAX_AGE", "59", "OTS_PART_MAX_AGE");
+	assert_rejected("OTS_SWEEP_GRACE", "soon", "OTS_SWEEP_GRACE");
+}
+
 /* Known answers for ots_cfg_parse_duration and ots_cfg_parse_size. */
 struct num_case {
 	char in[32];
@@ -382,9 +506,9 @@ struct num_case {
 	uint64_t value;
 };
 
-ParameterizedTestParameters(cfg, parse_duration_table)
+Test(cfg, parse_duration_known_answers)
 {
-	static struct num_case cases[] = {
+	static const struct num_case cases[] = {
 		{ "90", OTS_OK, 90 },
 		{ "0", OTS_OK, 0 },
 		{ "45s", OTS_OK, 45 },
@@ -411,27 +535,29 @@ ParameterizedTestParameters(cfg, parse_duration_table)
 		{ "99999999999999999999w", OTS_ERR_TOOBIG, 0 },
 	};
 
-	return cr_make_param_array(struct num_case, cases,
-	    OTS_ARRAY_LEN(cases));
+	size_t i;
+
+	for (i = 0; i < OTS_ARRAY_LEN(cases); i++) {
+		const struct num_case *c = &cases[i];
+		uint64_t v = 777;
+		enum ots_err e;
+
+		e = ots_cfg_parse_duration(c->in, strlen(c->in), &v);
+
+		cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
+		    ots_err_str(e), ots_err_str(c->want));
+		if (c->want == OTS_OK)
+			cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
+			    (unsigned long long)v);
+		else
+			cr_assert_eq(v, 777u, "'%s' wrote *secs on error",
+			    c->in);
+	}
 }
 
-ParameterizedTest(struct num_case *c, cfg, parse_duration_table)
+Test(cfg, parse_size_known_answers)
 {
-	uint64_t v = 777;
-	enum ots_err e = ots_cfg_parse_duration(c->in, strlen(c->in), &v);
-
-	cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
-	    ots_err_str(e), ots_err_str(c->want));
-	if (c->want == OTS_OK)
-		cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
-		    (unsigned long long)v);
-	else
-		cr_assert_eq(v, 777u, "'%s' wrote *secs on error", c->in);
-}
-
-ParameterizedTestParameters(cfg, parse_size_table)
-{
-	static struct num_case cases[] = {
+	static const struct num_case cases[] = {
 		{ "10", OTS_OK, 10 },
 		{ "0", OTS_OK, 0 },
 		{ "1K", OTS_OK, 1024 },
@@ -454,20 +580,24 @@ ParameterizedTestParameters(cfg, parse_size_table)
 		{ "1P", OTS_ERR_INVAL, 0 },
 	};
 
-	return cr_make_param_array(struct num_case, cases,
-	    OTS_ARRAY_LEN(cases));
-}
+	size_t i;
 
-ParameterizedTest(struct num_case *c, cfg, parse_size_table)
-{
-	uint64_t v = 777;
-	enum ots_err e = ots_cfg_parse_size(c->in, strlen(c->in), &v);
+	for (i = 0; i < OTS_ARRAY_LEN(cases); i++) {
+		const struct num_case *c = &cases[i];
+		uint64_t v = 777;
+		enum ots_err e;
 
-	cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
-	    ots_err_str(e), ots_err_str(c->want));
-	if (c->want == OTS_OK)
-		cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
-		    (unsigned long long)v);
+		e = ots_cfg_parse_size(c->in, strlen(c->in), &v);
+
+		cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
+		    ots_err_str(e), ots_err_str(c->want));
+		if (c->want == OTS_OK)
+			cr_assert_eq(v, c->value, "'%s' gave %llu", c->in,
+			    (unsigned long long)v);
+		else
+			cr_assert_eq(v, 777u, "'%s' wrote *bytes on error",
+			    c->in);
+	}
 }
 
 Test(cfg, parse_size_overflow_is_an_error)

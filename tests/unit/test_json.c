@@ -119,8 +119,8 @@ Test(json, error_format_is_exact)
 
 	ots_buf_init(&b, 256);
 	cr_assert_eq(ots_json_error(&b, "not_found", "no such share"), OTS_OK);
-	cr_assert_str_eq(b.b_data,
-	    "{\"error\":{\"code\":\"not_found\",\"message\":\"no such share\"}}\n");
+	cr_assert_str_eq(b.b_data, "{\"error\":{\"code\":\"not_found\","
+	    "\"message\":\"no such share\"}}\n");
 	ots_buf_release(&b);
 }
 

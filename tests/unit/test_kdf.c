@@ -2,6 +2,7 @@
  * ots_kdf: the keys of a share, from its link secret, its id and an
  * optional password key.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "ots_kdf.h"
 
 static struct ots_tok secret, id;
-static uint8_t pw[OTS_KEY_BYTES];
+static uint8_t pwk[OTS_KEY_BYTES];
 
 static void
 suite_init(void)
@@ -19,7 +20,7 @@ suite_init(void)
 	cr_assert_geq(sodium_init(), 0);
 	ots_tok_random(&secret);
 	ots_tok_random(&id);
-	randombytes_buf(pw, sizeof(pw));
+	randombytes_buf(pwk, sizeof(pwk));
 }
 
 TestSuite(kdf, .init = suite_init, .timeout = 10);
@@ -55,8 +56,8 @@ Test(kdf, keys_with_password_are_deterministic)
 {
 	struct ots_keys a, b;
 
-	ots_kdf_share_keys(&secret, &id, pw, &a);
-	ots_kdf_share_keys(&secret, &id, pw, &b);
+	ots_kdf_share_keys(&secret, &id, pwk, &a);
+	ots_kdf_share_keys(&secret, &id, pwk, &b);
 	cr_assert(same_key(a.k_meta, b.k_meta));
 	cr_assert(same_key(a.k_file, b.k_file));
 }
@@ -100,9 +101,9 @@ Test(kdf, file_key_differs_when_pw_key_differs)
 	uint8_t pw2[OTS_KEY_BYTES];
 	struct ots_keys a, b;
 
-	memcpy(pw2, pw, sizeof(pw2));
+	memcpy(pw2, pwk, sizeof(pw2));
 	pw2[31] ^= 0x01;
-	ots_kdf_share_keys(&secret, &id, pw, &a);
+	ots_kdf_share_keys(&secret, &id, pwk, &a);
 	ots_kdf_share_keys(&secret, &id, pw2, &b);
 	cr_assert(!same_key(a.k_file, b.k_file));
 }
@@ -112,7 +113,7 @@ Test(kdf, file_key_differs_with_and_without_password)
 	struct ots_keys a, b;
 
 	ots_kdf_share_keys(&secret, &id, NULL, &a);
-	ots_kdf_share_keys(&secret, &id, pw, &b);
+	ots_kdf_share_keys(&secret, &id, pwk, &b);
 	cr_assert(!same_key(a.k_file, b.k_file));
 }
 
@@ -123,7 +124,7 @@ Test(kdf, meta_key_does_not_depend_on_password)
 
 	memset(pw2, 0x5a, sizeof(pw2));
 	ots_kdf_share_keys(&secret, &id, NULL, &none);
-	ots_kdf_share_keys(&secret, &id, pw, &with);
+	ots_kdf_share_keys(&secret, &id, pwk, &with);
 	ots_kdf_share_keys(&secret, &id, pw2, &with2);
 	cr_assert(same_key(none.k_meta, with.k_meta));
 	cr_assert(same_key(none.k_meta, with2.k_meta));
@@ -180,8 +181,139 @@ Test(kdf, wipe_zeroes_both_keys)
 	static const struct ots_keys zero;
 	struct ots_keys k;
 
-	ots_kdf_share_keys(&secret, &id, pw, &k);
+	ots_kdf_share_keys(&secret, &id, pwk, &k);
 	cr_assert(memcmp(&k, &zero, sizeof(k)) != 0);
 	ots_kdf_keys_wipe(&k);
 	cr_assert(memcmp(&k, &zero, sizeof(k)) == 0);
+}
+
+/* Password KDF (Argon2id) and the gate bounding concurrent runs. */
+
+/* The cheapest cost the bounds allow, to keep the tests fast. */
+static const struct ots_kdf_params cheap = { OTS_KDF_MEM_MIN_KIB, 1, 1 };
+
+static void
+password(const char *pw, const uint8_t *salt, const struct ots_kdf_params *p,
+    uint8_t out[OTS_KEY_BYTES])
+{
+	cr_assert_eq(ots_kdf_password(pw, strlen(pw), salt, p, out), OTS_OK,
+	    "'%s'", pw);
+}
+
+Test(kdf, params_bounds)
+{
+	static const struct {
+		struct ots_kdf_params p;
+		bool ok;
+	} cases[] = {
+		{ { OTS_KDF_MEM_MIN_KIB, 1, 1 }, true },
+		{ { OTS_KDF_MEM_MAX_KIB, OTS_KDF_TIME_MAX, OTS_KDF_LANES_MAX },
+		    true },
+		{ { 64 * 1024, 3, 1 }, true },
+		{ { OTS_KDF_MEM_MIN_KIB - 1, 1, 1 }, false },
+		{ { OTS_KDF_MEM_MAX_KIB + 1, 1, 1 }, false },
+		{ { OTS_KDF_MEM_MIN_KIB, 0, 1 }, false },
+		{ { OTS_KDF_MEM_MIN_KIB, OTS_KDF_TIME_MAX + 1, 1 }, false },
+		{ { OTS_KDF_MEM_MIN_KIB, 1, 0 }, false },
+		{ { OTS_KDF_MEM_MIN_KIB, 1, OTS_KDF_LANES_MAX + 1 }, false },
+		{ { 0, 0, 0 }, false },
+	};
+	size_t i;
+
+	for (i = 0; i < OTS_ARRAY_LEN(cases); i++)
+		cr_assert_eq(ots_kdf_params_ok(&cases[i].p), cases[i].ok,
+		    "case %zu", i);
+}
+
+Test(kdf, password_key_is_deterministic)
+{
+	uint8_t salt[OTS_KDF_SALT_BYTES], a[OTS_KEY_BYTES], b[OTS_KEY_BYTES];
+
+	memset(salt, 7, sizeof(salt));
+	password("correct horse", salt, &cheap, a);
+	password("correct horse", salt, &cheap, b);
+	cr_assert(same_key(a, b));
+}
+
+Test(kdf, password_key_matches_libsodium_argon2id)
+{
+	/* An independent Argon2id: libsodium's crypto_pwhash (lanes 1). */
+	static const struct ots_kdf_params p = { 2048, 2, 1 };
+	uint8_t salt[OTS_KDF_SALT_BYTES], got[OTS_KEY_BYTES];
+	uint8_t want[OTS_KEY_BYTES];
+	const char *pw = "p\xc3\xa4ssw\xc3\xb6rd with spaces";
+
+	randombytes_buf(salt, sizeof(salt));
+	password(pw, salt, &p, got);
+	cr_assert_eq(crypto_pwhash(want, sizeof(want), pw, strlen(pw), salt,
+	    p.kp_time, (size_t)p.kp_mem_kib * 1024,
+	    crypto_pwhash_ALG_ARGON2ID13), 0);
+	cr_assert(same_key(got, want), "differs from crypto_pwhash");
+}
+
+Test(kdf, password_key_depends_on_password_salt_and_cost)
+{
+	static const struct ots_kdf_params more_time = {
+		OTS_KDF_MEM_MIN_KIB, 2, 1 };
+	static const struct ots_kdf_params more_lanes = {
+		OTS_KDF_MEM_MIN_KIB, 1, 2 };
+	uint8_t salt[OTS_KDF_SALT_BYTES], salt2[OTS_KDF_SALT_BYTES];
+	uint8_t base[OTS_KEY_BYTES], k[OTS_KEY_BYTES];
+
+	memset(salt, 1, sizeof(salt));
+	memcpy(salt2, salt, sizeof(salt2));
+	salt2[15] ^= 1;
+	password("hunter2", salt, &cheap, base);
+	password("hunter3", salt, &cheap, k);
+	cr_assert(!same_key(base, k), "password");
+	password("hunter2", salt2, &cheap, k);
+	cr_assert(!same_key(base, k), "salt");
+	password("hunter2", salt, &more_time, k);
+	cr_assert(!same_key(base, k), "time");
+	password("hunter2", salt, &more_lanes, k);
+	cr_assert(!same_key(base, k), "lanes");
+}
+
+Test(kdf, password_with_bad_cost_is_inval)
+{
+	static const struct ots_kdf_params bad = { OTS_KDF_MEM_MIN_KIB, 0, 1 };
+	uint8_t salt[OTS_KDF_SALT_BYTES], out[OTS_KEY_BYTES];
+
+	memset(salt, 1, sizeof(salt));
+	cr_assert_eq(ots_kdf_password("pw", 2, salt, &bad, out),
+	    OTS_ERR_INVAL);
+}
+
+Test(kdf, gate_bounds_concurrent_entries)
+{
+	struct ots_kdf_gate *g = NULL;
+
+	cr_assert_eq(ots_kdf_gate_new(2, &g), OTS_OK);
+	cr_assert_not_null(g);
+	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
+	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
+	cr_assert_eq(ots_kdf_gate_enter(g, 20), OTS_ERR_TIMEOUT);
+	ots_kdf_gate_leave(g);
+	cr_assert_eq(ots_kdf_gate_enter(g, 20), OTS_OK);
+	ots_kdf_gate_leave(g);
+	ots_kdf_gate_leave(g);
+	ots_kdf_gate_free(g);
+}
+
+Test(kdf, gate_timeout_waits_about_as_long_as_asked)
+{
+	struct ots_kdf_gate *g = NULL;
+	uint64_t t0, waited;
+
+	cr_assert_eq(ots_kdf_gate_new(1, &g), OTS_OK);
+	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
+	t0 = ots_mono_ms();
+	cr_assert_eq(ots_kdf_gate_enter(g, 1100), OTS_ERR_TIMEOUT);
+	waited = ots_mono_ms() - t0;
+	/* Across a whole second, so the tv_nsec carry is exercised. */
+	cr_assert_geq(waited, 1000u, "gave up after %llu ms",
+	    (unsigned long long)waited);
+	cr_assert_lt(waited, 5000u);
+	ots_kdf_gate_leave(g);
+	ots_kdf_gate_free(g);
 }

@@ -87,7 +87,8 @@ Test(name, valid_multibyte_utf8_is_kept)
 	assert_clean("r\xc3\xa9sum\xc3\xa9.pdf", "r\xc3\xa9sum\xc3\xa9.pdf");
 	assert_clean("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.txt",
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.txt");
-	assert_clean("smile \xf0\x9f\x98\x80.png", "smile \xf0\x9f\x98\x80.png");
+	assert_clean("smile \xf0\x9f\x98\x80.png",
+	    "smile \xf0\x9f\x98\x80.png");
 	/* The last valid code point, U+10FFFF. */
 	assert_clean("x\xf4\x8f\xbf\xbf", "x\xf4\x8f\xbf\xbf");
 }

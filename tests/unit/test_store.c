@@ -1,0 +1,503 @@
+/*
+ * ots_store: ciphertext files under a data directory, here a fresh
+ * mkdtemp directory per test, removed again by the fixture.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <sodium.h>
+
+#include "ots_store.h"
+
+static char dir[64];
+static struct ots_store *st;
+
+static void
+store_init(void)
+{
+	cr_assert_geq(sodium_init(), 0);
+	/* Failure paths log to stderr; keep the test output clean. */
+	cr_redirect_stderr();
+	memcpy(dir, "/tmp/ots-test-store-XXXXXX", 27);
+	cr_assert_not_null(mkdtemp(dir));
+	st = NULL;
+	cr_assert_eq(ots_store_open(dir, &st), OTS_OK);
+	cr_assert_not_null(st);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+store_fini(void)
+{
+	ots_store_close(st);
+	st = NULL;
+	if (dir[0] != '\0')
+		(void)nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(store, .init = store_init, .fini = store_fini, .timeout = 10);
+
+/* DIR/sub/name, for checks from outside the store. */
+static const char *
+path_of(const char *sub, const char *name)
+{
+	static char p[256];
+
+	cr_assert_lt(snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, name),
+	    (int)sizeof(p));
+	return p;
+}
+
+static bool
+exists(const char *sub, const char *name)
+{
+	struct stat sb;
+
+	return lstat(path_of(sub, name), &sb) == 0;
+}
+
+static char *
+part_name(const struct ots_tok *id)
+{
+	static char n[OTS_TOK_STRSZ + 8];
+
+	cr_assert_lt(snprintf(n, sizeof(n), "%s.part", id->t_str),
+	    (int)sizeof(n));
+	return n;
+}
+
+/* Creates, writes and commits files/ID holding n bytes of p. */
+static void
+put(const struct ots_tok *id, const void *p, size_t n)
+{
+	struct ots_store_tmp t;
+
+	cr_assert_eq(ots_store_create(st, id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, p, n), OTS_OK);
+	cr_assert_eq(ots_store_commit(st, &t), OTS_OK);
+}
+
+/* Reads everything left in fd. */
+static size_t
+read_all(int fd, char *buf, size_t max)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf + n, max - n)) > 0)
+		n += (size_t)r;
+	cr_assert_geq(r, 0);
+	return n;
+}
+
+Test(store, open_creates_private_subdirectories)
+{
+	struct stat sb;
+
+	cr_assert_eq(stat(path_of("tmp", ""), &sb), 0);
+	cr_assert(S_ISDIR(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0700u, "tmp/ mode %o",
+	    (unsigned)(sb.st_mode & 07777));
+	cr_assert_eq(stat(path_of("files", ""), &sb), 0);
+	cr_assert(S_ISDIR(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0700u);
+}
+
+Test(store, open_of_existing_layout_succeeds)
+{
+	struct ots_store *again = NULL;
+
+	cr_assert_eq(ots_store_open(dir, &again), OTS_OK);
+	cr_assert_not_null(again);
+	ots_store_close(again);
+}
+
+Test(store, open_of_missing_dir_fails)
+{
+	struct ots_store *s = (struct ots_store *)&s;
+	char missing[128];
+
+	cr_assert_lt(snprintf(missing, sizeof(missing), "%s/nope", dir),
+	    (int)sizeof(missing));
+	cr_assert_eq(ots_store_open(missing, &s), OTS_ERR_IO);
+	cr_assert_null(s);
+}
+
+Test(store, open_of_regular_file_fails)
+{
+	struct ots_store *s = NULL;
+	char file[128];
+	int fd;
+
+	cr_assert_lt(snprintf(file, sizeof(file), "%s/plain", dir),
+	    (int)sizeof(file));
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(ots_store_open(file, &s), OTS_ERR_IO);
+	cr_assert_null(s);
+}
+
+Test(store, create_makes_private_part_file)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	struct stat sb;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_geq(t.t_fd, 0);
+	cr_assert_eq(t.t_written, 0u);
+	cr_assert_str_eq(t.t_name, part_name(&id));
+	cr_assert_eq(lstat(path_of("tmp", part_name(&id)), &sb), 0);
+	cr_assert(S_ISREG(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0600u, "mode %o",
+	    (unsigned)(sb.st_mode & 07777));
+	ots_store_abort(st, &t);
+}
+
+Test(store, create_of_existing_part_fails)
+{
+	struct ots_store_tmp a, b;
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &a), OTS_OK);
+	cr_assert_neq(ots_store_create(st, &id, &b), OTS_OK);
+	cr_assert_eq(b.t_fd, -1);
+	ots_store_abort(st, &a);
+}
+
+/*
+ * A failed create owns nothing.  Cleaning it up with ots_store_abort
+ * (as ots_upload_free does) must not delete the temp file of the
+ * upload that does own ID.part.
+ */
+Test(store, abort_after_failed_create_keeps_other_part)
+{
+	struct ots_store_tmp a, b;
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &a), OTS_OK);
+	cr_assert_neq(ots_store_create(st, &id, &b), OTS_OK);
+	ots_store_abort(st, &b);
+	cr_assert(exists("tmp", part_name(&id)),
+	    "the other writer's tmp/ID.part was removed");
+	ots_store_abort(st, &a);
+}
+
+Test(store, commit_moves_same_bytes_into_files)
+{
+	static const char data[] = "container bytes\0with a NUL";
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	struct stat sb;
+	char back[64];
+	int fd;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)data, 10), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)data + 10,
+	    sizeof(data) - 10), OTS_OK);
+	cr_assert_eq(t.t_written, sizeof(data));
+	cr_assert_eq(ots_store_commit(st, &t), OTS_OK);
+	cr_assert_eq(t.t_fd, -1);
+	cr_assert(!exists("tmp", part_name(&id)), "part file left behind");
+	cr_assert_eq(lstat(path_of("files", id.t_str), &sb), 0);
+	cr_assert(S_ISREG(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0600u);
+	cr_assert_eq((size_t)sb.st_size, sizeof(data));
+	fd = open(path_of("files", id.t_str), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_all(fd, back, sizeof(back)), sizeof(data));
+	cr_assert(memcmp(back, data, sizeof(data)) == 0);
+	close(fd);
+}
+
+Test(store, commit_of_empty_file_works)
+{
+	struct ots_tok id;
+	struct stat sb;
+
+	ots_tok_random(&id);
+	put(&id, "", 0);
+	cr_assert_eq(lstat(path_of("files", id.t_str), &sb), 0);
+	cr_assert_eq(sb.st_size, 0);
+}
+
+Test(store, abort_removes_part_file)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"abc", 3), OTS_OK);
+	ots_store_abort(st, &t);
+	cr_assert_eq(t.t_fd, -1);
+	cr_assert(!exists("tmp", part_name(&id)));
+	cr_assert(!exists("files", id.t_str));
+	/* A second abort is harmless. */
+	ots_store_abort(st, &t);
+	cr_assert_eq(t.t_fd, -1);
+}
+
+Test(store, abort_after_commit_keeps_the_file)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"abc", 3), OTS_OK);
+	cr_assert_eq(ots_store_commit(st, &t), OTS_OK);
+	ots_store_abort(st, &t);
+	cr_assert(exists("files", id.t_str));
+}
+
+Test(store, take_opens_and_unlinks)
+{
+	static const char data[] = "one time only";
+	struct ots_tok id;
+	char back[64];
+	int fd = -1;
+
+	ots_tok_random(&id);
+	put(&id, data, sizeof(data) - 1);
+	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_OK);
+	cr_assert_geq(fd, 0);
+	cr_assert(!exists("files", id.t_str), "file still linked after take");
+	cr_assert_eq(read_all(fd, back, sizeof(back)), sizeof(data) - 1);
+	cr_assert(memcmp(back, data, sizeof(data) - 1) == 0);
+	close(fd);
+}
+
+Test(store, second_take_is_notfound)
+{
+	struct ots_tok id;
+	int fd = -1, fd2 = 42;
+
+	ots_tok_random(&id);
+	put(&id, "x", 1);
+	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_take(st, &id, &fd2), OTS_ERR_NOTFOUND);
+	cr_assert_eq(fd2, -1);
+	close(fd);
+}
+
+Test(store, take_of_missing_id_is_notfound)
+{
+	struct ots_tok id;
+	int fd = 42;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(fd, -1);
+}
+
+Test(store, take_ignores_uncommitted_part)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	int fd = 42;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_ERR_NOTFOUND);
+	ots_store_abort(st, &t);
+}
+
+Test(store, remove_deletes_file)
+{
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	put(&id, "abc", 3);
+	cr_assert_eq(ots_store_remove(st, &id), OTS_OK);
+	cr_assert(!exists("files", id.t_str));
+}
+
+Test(store, remove_of_missing_is_ok)
+{
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_remove(st, &id), OTS_OK);
+}
+
+Test(store, probe_succeeds_and_leaves_nothing)
+{
+	char tmp[128];
+
+	cr_assert_eq(ots_store_probe(st), OTS_OK);
+	cr_assert_eq(ots_store_probe(st), OTS_OK);
+	/* rmdir succeeds on an empty directory only. */
+	cr_assert_lt(snprintf(tmp, sizeof(tmp), "%s/tmp", dir),
+	    (int)sizeof(tmp));
+	cr_assert_eq(rmdir(tmp), 0, "tmp/ not empty after probe: %s",
+	    strerror(errno));
+}
+
+/* ots_store_scan */
+
+#define SCAN_MAX 8
+
+/* What a scan visited; remove_name (if set) is asked to be removed. */
+struct scan_rec {
+	char names[SCAN_MAX][OTS_TOK_STRSZ + 8];
+	uint64_t mtimes[SCAN_MAX];
+	size_t n;
+	const char *remove_name;
+	enum ots_err fail_with;
+};
+
+static enum ots_err
+scan_visit(void *ctx, const char *name, uint64_t mtime, bool *remove)
+{
+	struct scan_rec *r = ctx;
+
+	cr_assert_lt(r->n, (size_t)SCAN_MAX);
+	cr_assert_lt(strlen(name), sizeof(r->names[0]));
+	memcpy(r->names[r->n], name, strlen(name) + 1);
+	r->mtimes[r->n] = mtime;
+	r->n++;
+	if (r->fail_with != OTS_OK)
+		return r->fail_with;
+	*remove = r->remove_name != NULL &&
+	    strcmp(name, r->remove_name) == 0;
+	return OTS_OK;
+}
+
+static bool
+visited(const struct scan_rec *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (strcmp(r->names[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Creates an empty file that is not ours under DIR/sub. */
+static void
+foreign_file(const char *sub, const char *name)
+{
+	int fd = open(path_of(sub, name), O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	cr_assert_geq(fd, 0, "%s/%s", sub, name);
+	close(fd);
+}
+
+Test(store, scan_visits_committed_files_only)
+{
+	struct ots_tok a, b, c;
+	struct ots_store_tmp t;
+	struct scan_rec r;
+	uint64_t removed = 99, now = ots_now();
+
+	ots_tok_random(&a);
+	ots_tok_random(&b);
+	ots_tok_random(&c);
+	put(&a, "a", 1);
+	put(&b, "b", 1);
+	cr_assert_eq(ots_store_create(st, &c, &t), OTS_OK);
+	foreign_file("files", "README");
+	/* Token-shaped but not canonical: not one of ours. */
+	foreign_file("files", "AAAAAAAAAAAAAAAAAAAAAB");
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	    OTS_OK);
+	cr_assert_eq(r.n, 2u, "visited %zu entries", r.n);
+	cr_assert(visited(&r, a.t_str));
+	cr_assert(visited(&r, b.t_str));
+	cr_assert_eq(removed, 0u);
+	cr_assert_geq(r.mtimes[0] + 60, now);
+	cr_assert_leq(r.mtimes[0], now + 60);
+	ots_store_abort(st, &t);
+}
+
+Test(store, scan_removes_what_the_visitor_asks)
+{
+	struct ots_tok a, b;
+	struct scan_rec r;
+	uint64_t removed = 0;
+
+	ots_tok_random(&a);
+	ots_tok_random(&b);
+	put(&a, "a", 1);
+	put(&b, "b", 1);
+	memset(&r, 0, sizeof(r));
+	r.remove_name = a.t_str;
+	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	    OTS_OK);
+	cr_assert_eq(removed, 1u);
+	cr_assert(!exists("files", a.t_str));
+	cr_assert(exists("files", b.t_str));
+}
+
+Test(store, scan_of_parts_visits_temp_files_only)
+{
+	struct ots_tok a, c;
+	struct ots_store_tmp t;
+	struct scan_rec r;
+	uint64_t removed = 0;
+	char part[OTS_TOK_STRSZ + 8];
+
+	ots_tok_random(&a);
+	ots_tok_random(&c);
+	put(&a, "a", 1);
+	cr_assert_eq(ots_store_create(st, &c, &t), OTS_OK);
+	memcpy(part, part_name(&c), strlen(part_name(&c)) + 1);
+	foreign_file("tmp", "notes.part");
+	memset(&r, 0, sizeof(r));
+	r.remove_name = part;
+	cr_assert_eq(ots_store_scan(st, true, scan_visit, &r, &removed),
+	    OTS_OK);
+	cr_assert_eq(r.n, 1u, "visited %zu entries", r.n);
+	cr_assert_str_eq(r.names[0], part);
+	cr_assert_eq(removed, 1u);
+	cr_assert(!exists("tmp", part));
+	cr_assert(exists("files", a.t_str));
+	ots_store_abort(st, &t);
+}
+
+Test(store, scan_stops_at_visitor_error)
+{
+	struct ots_tok a, b, c;
+	struct scan_rec r;
+	uint64_t removed = 0;
+
+	ots_tok_random(&a);
+	ots_tok_random(&b);
+	ots_tok_random(&c);
+	put(&a, "a", 1);
+	put(&b, "b", 1);
+	put(&c, "c", 1);
+	memset(&r, 0, sizeof(r));
+	r.fail_with = OTS_ERR_REDIS;
+	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	    OTS_ERR_REDIS);
+	cr_assert_eq(r.n, 1u, "visited %zu entries after the error", r.n);
+	cr_assert_eq(removed, 0u);
+}
