@@ -231,6 +231,7 @@ struct mp_ctx {
 	size_t m_expiry_len;
 	char *m_pw;		/* c_password_max + 1 bytes, wiped */
 	size_t m_pw_len;
+	bool m_pw_header;	/* the password came as X-Password */
 	enum ots_err m_err;	/* why parsing stopped, if a callback did */
 	const char *m_msg;	/* a 400 message for the client */
 };
@@ -287,6 +288,9 @@ mp_begin(void *ctx, const struct ots_mp_part *p)
 		if (m->m_have_content)
 			return mp_bad(m, "Send the password field before the "
 			    "file.");
+		if (m->m_pw_header)
+			return mp_bad(m, "Send the password once: as a form "
+			    "field or as an X-Password header, not both.");
 		if (m->m_pw == NULL) {
 			m->m_pw = ots_malloc(c->c_password_max + 1u);
 			if (m->m_pw == NULL)
@@ -337,6 +341,29 @@ mp_end(void *ctx)
 }
 
 static const struct ots_mp_cb mp_callbacks = { mp_begin, mp_data, mp_end };
+
+/* Takes a password from an X-Password header, as PUT does. */
+static enum ots_err
+header_password(struct req *req, struct mp_ctx *m)
+{
+	const char *h = req_param(req, "HTTP_X_PASSWORD");
+	size_t len = h != NULL ? strlen(h) : 0;
+	unsigned max = req->req_app->a_cfg.c_password_max;
+
+	if (len == 0)
+		return OTS_OK;
+	if (len > max) {
+		m->m_err = OTS_ERR_TOOBIG;
+		return OTS_ERR_INVAL;
+	}
+	m->m_pw = ots_malloc(max + 1u);
+	if (m->m_pw == NULL)
+		return OTS_ERR_NOMEM;
+	memcpy(m->m_pw, h, len);
+	m->m_pw_len = len;
+	m->m_pw_header = true;
+	return OTS_OK;
+}
 
 /* Feeds the whole body to the parser. */
 static enum ots_err
@@ -393,7 +420,9 @@ h_upload_post(struct req *req)
 		upload_failed(req, OTS_ERR_TOOBIG);
 		return;
 	}
-	e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
+	e = header_password(req, &m);
+	if (e == OTS_OK)
+		e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
 		e = parse_body(req, mp, raw_max);
 	if (e == OTS_OK && !m.m_have_content) {

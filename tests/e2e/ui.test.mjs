@@ -1,0 +1,210 @@
+// The web UI in a real headless Chromium (Debian's, driven by
+// playwright-core) against the stack tests/integration/run started.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.OTS_TEST_URL;
+const HOST = new URL(BASE).host;
+let browser;
+
+before(async () => {
+  assert.ok(BASE, 'OTS_TEST_URL unset: run via tests/integration/run');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+      '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// A page that records console errors (CSP violations land there) and any
+// request to another host.
+async function watchedPage(options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push('console: ' + m.text());
+  });
+  page.on('pageerror', (e) => page.problems.push('error: ' + e.message));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['blob:', 'data:'].includes(u.protocol) && u.host !== HOST)
+      page.problems.push('third-party request: ' + r.url());
+  });
+  return page;
+}
+
+async function sendText(page, text, password) {
+  await page.goto(BASE + '/');
+  await page.check('input[name="mode"][value="text"]');
+  await page.fill('#text', text);
+  if (password) await page.fill('#password', password);
+  await page.click('#send');
+  await page.waitForSelector('#result:not([hidden])');
+  return {
+    link: await page.inputValue('#link'),
+    owner: await page.getAttribute('#owner-link', 'href'),
+  };
+}
+
+async function apiState(link) {
+  const id = new URL(link).pathname.split('/')[2];
+  const r = await fetch(`${BASE}/api/v1/files/${id}`);
+  return r.status;
+}
+
+test('send page loads cleanly with the server limits', async () => {
+  const page = await watchedPage();
+  await page.goto(BASE + '/');
+  await page.waitForFunction(() => document.querySelectorAll('#expires option').length > 0);
+  assert.match(await page.textContent('#max-size'), /Up to 64 MiB/);
+  const labels = await page.evaluate(() =>
+    [...document.querySelectorAll('input:not([type=radio]):not([type=hidden]), select, textarea')]
+      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label'))
+      .map((el) => el.id));
+  assert.deepEqual(labels, [], 'controls without a label');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a text secret with a password goes round once', async () => {
+  const sender = await watchedPage();
+  const { link, owner } = await sendText(sender, 'the vault code is 4711', 'hunter2');
+  assert.match(link, new RegExp(`^${BASE}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$`));
+  assert.match(owner, /\/o\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$/);
+  // The QR code was drawn: the canvas has dark pixels.
+  const dark = await sender.evaluate(() => {
+    const c = document.getElementById('qr');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++;
+    return n;
+  });
+  assert.ok(dark > 500, `QR canvas looks empty (${dark} dark pixels)`);
+  assert.deepEqual(sender.problems, []);
+
+  const receiver = await watchedPage();
+  await receiver.goto(link);
+  await receiver.waitForSelector('#share:not([hidden])');
+  assert.equal(await receiver.textContent('#what'), 'A text secret');
+  assert.ok(await receiver.isVisible('#password'));
+  assert.match(await receiver.textContent('.warning'), /only once/);
+  // Loading the page consumed nothing.
+  assert.equal(await apiState(link), 200);
+
+  await receiver.fill('#password', 'wrong');
+  await receiver.click('#open');
+  await receiver.waitForFunction(() => document.getElementById('error').textContent !== '');
+  assert.match(await receiver.textContent('#error'), /4 attempts left/);
+  assert.equal(await apiState(link), 200);
+
+  await receiver.fill('#password', 'hunter2');
+  await receiver.click('#open');
+  await receiver.waitForSelector('#text-result:not([hidden])');
+  assert.equal(await receiver.inputValue('#secret'), 'the vault code is 4711');
+  assert.equal(await apiState(link), 410);
+  assert.equal(new URL(receiver.url()).hash, '', 'the key stayed in the address bar');
+  assert.deepEqual(receiver.problems, []);
+
+  const late = await watchedPage();
+  await late.goto(link);
+  await late.waitForFunction(() => /opened/.test(document.getElementById('status').textContent));
+  assert.match(await late.textContent('#status'), /already opened/);
+
+  const ownerPage = await watchedPage();
+  await ownerPage.goto(owner);
+  await ownerPage.waitForSelector('#facts:not([hidden])');
+  assert.equal(await ownerPage.textContent('#state'), 'Opened');
+  for (const p of [receiver, late, ownerPage, sender]) await p.context().close();
+});
+
+test('a file uploads with progress and downloads with its name', async () => {
+  const content = Buffer.alloc(3 * 1024 * 1024 + 17, 'z');
+  content.write('start of file', 0);
+  const sender = await watchedPage();
+  await sender.goto(BASE + '/');
+  await sender.waitForFunction(() => document.querySelectorAll('#expires option').length > 0);
+  await sender.setInputFiles('#file', { name: 'report 2026.txt', mimeType: 'text/plain', buffer: content });
+  assert.match(await sender.textContent('#drop-text'), /report 2026\.txt/);
+  await sender.evaluate(() => {
+    window.progressSeen = 0;
+    document.getElementById('progress').addEventListener('DOMAttrModified', () => {});
+    const p = document.getElementById('progress-text');
+    new MutationObserver(() => {
+      if (/Uploading: .* of /.test(p.textContent)) window.progressSeen++;
+    }).observe(p, { childList: true, characterData: true, subtree: true });
+  });
+  await sender.click('#send');
+  await sender.waitForSelector('#result:not([hidden])');
+  assert.ok(await sender.evaluate(() => window.progressSeen) > 0, 'no progress shown');
+  const link = await sender.inputValue('#link');
+
+  const receiver = await watchedPage();
+  await receiver.goto(link);
+  await receiver.waitForSelector('#share:not([hidden])');
+  assert.equal(await receiver.textContent('#what'), 'report 2026.txt');
+  const [download] = await Promise.all([
+    receiver.waitForEvent('download'),
+    receiver.click('#open'),
+  ]);
+  assert.equal(download.suggestedFilename(), 'report 2026.txt');
+  const got = await readFile(await download.path());
+  assert.ok(got.equals(content), 'downloaded bytes differ');
+  assert.equal(await apiState(link), 410);
+  assert.deepEqual(receiver.problems, []);
+  for (const p of [sender, receiver]) await p.context().close();
+});
+
+test('the owner revokes from the owner page', async () => {
+  const sender = await watchedPage();
+  const { link, owner } = await sendText(sender, 'never mind');
+  const ownerPage = await watchedPage();
+  await ownerPage.goto(owner);
+  await ownerPage.waitForSelector('#revoke:not([hidden])');
+  assert.equal(await ownerPage.textContent('#state'), 'Not opened yet');
+  await ownerPage.click('#revoke');
+  await ownerPage.waitForFunction(() => document.getElementById('state').textContent === 'Revoked by you');
+  const receiver = await watchedPage();
+  await receiver.goto(link);
+  await receiver.waitForFunction(() => /revoked/.test(document.getElementById('status').textContent));
+  assert.equal(await receiver.isVisible('#open'), false);
+  for (const p of [sender, ownerPage, receiver]) await p.context().close();
+});
+
+test('an incomplete link explains itself', async () => {
+  const sender = await watchedPage();
+  const { link } = await sendText(sender, 'x');
+  const page = await watchedPage();
+  await page.goto(link.split('#')[0]);
+  await page.waitForFunction(() => /incomplete/.test(document.getElementById('status').textContent));
+  assert.equal(await apiState(link), 200);
+  for (const p of [sender, page]) await p.context().close();
+});
+
+test('the pages fit a phone screen', async () => {
+  const page = await watchedPage({ viewport: { width: 360, height: 740 } });
+  for (const path of ['/', '/d/AAAAAAAAAAAAAAAAAAAAAA#AAAAAAAAAAAAAAAAAAAAAA']) {
+    await page.goto(BASE + path);
+    await page.waitForLoadState('networkidle');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path} scrolls sideways (${width}px)`);
+  }
+  await page.context().close();
+});
+
+test('every page is served with a strict CSP', async () => {
+  for (const path of ['/', '/static/send.js', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/o/AAAAAAAAAAAAAAAAAAAAAA']) {
+    const r = await fetch(BASE + path, { headers: { Accept: 'text/html' } });
+    assert.equal(r.status, 200, path);
+    const csp = r.headers.get('content-security-policy') || '';
+    assert.match(csp, /default-src 'self'/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+  }
+});
