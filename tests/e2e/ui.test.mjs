@@ -2,15 +2,29 @@
 // playwright-core) against the stack tests/integration/run started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const BASE = process.env.OTS_TEST_URL;
 const HOST = new URL(BASE).host;
+// Screenshots of each page state, for people to look at.
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../build/e2e-screenshots');
 let browser;
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
+}
+
+function devstack(args, env = {}) {
+  execFileSync(process.env.OTS_TEST_DEVSTACK, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+}
 
 before(async () => {
   assert.ok(BASE, 'OTS_TEST_URL unset: run via tests/integration/run');
+  await mkdir(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -23,14 +37,21 @@ after(async () => {
   await browser?.close();
 });
 
-// A page that records console errors (CSP violations land there) and any
-// request to another host.
+// A page that records console errors (CSP violations land there), script
+// errors, failed loads of the page's own files and any request to another
+// host.  API answers like 403 or 410 are expected and not problems.
 async function watchedPage(options = {}) {
   const context = await browser.newContext({ acceptDownloads: true, ...options });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push('console: ' + m.text());
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text()))
+      page.problems.push('console: ' + m.text());
+  });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (r.status() >= 400 && !/^\/(api|d)\//.test(u.pathname))
+      page.problems.push(`${r.status()} for ${u.pathname}`);
   });
   page.on('pageerror', (e) => page.problems.push('error: ' + e.message));
   page.on('request', (r) => {
@@ -70,13 +91,19 @@ test('send page loads cleanly with the server limits', async () => {
       .filter((el) => !el.labels?.length && !el.getAttribute('aria-label'))
       .map((el) => el.id));
   assert.deepEqual(labels, [], 'controls without a label');
+  await shot(page, '01-send-empty');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 
 test('a text secret with a password goes round once', async () => {
   const sender = await watchedPage();
+  await sender.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   const { link, owner } = await sendText(sender, 'the vault code is 4711', 'hunter2');
+  await sender.click('#copy-link');
+  await sender.waitForFunction(() => document.getElementById('copied').textContent === 'Copied.');
+  assert.equal(await sender.evaluate(() => navigator.clipboard.readText()), link);
+  await shot(sender, '03-send-done');
   assert.match(link, new RegExp(`^${BASE}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$`));
   assert.match(owner, /\/o\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$/);
   // The QR code was drawn: the canvas has dark pixels.
@@ -96,6 +123,7 @@ test('a text secret with a password goes round once', async () => {
   assert.equal(await receiver.textContent('#what'), 'A text secret');
   assert.ok(await receiver.isVisible('#password'));
   assert.match(await receiver.textContent('.warning'), /only once/);
+  await shot(receiver, '04-receive-protected');
   // Loading the page consumed nothing.
   assert.equal(await apiState(link), 200);
 
@@ -103,25 +131,32 @@ test('a text secret with a password goes round once', async () => {
   await receiver.click('#open');
   await receiver.waitForFunction(() => document.getElementById('error').textContent !== '');
   assert.match(await receiver.textContent('#error'), /4 attempts left/);
+  await shot(receiver, '05-receive-wrong-password');
   assert.equal(await apiState(link), 200);
 
   await receiver.fill('#password', 'hunter2');
   await receiver.click('#open');
   await receiver.waitForSelector('#text-result:not([hidden])');
   assert.equal(await receiver.inputValue('#secret'), 'the vault code is 4711');
+  await shot(receiver, '06-receive-text');
   assert.equal(await apiState(link), 410);
   assert.equal(new URL(receiver.url()).hash, '', 'the key stayed in the address bar');
   assert.deepEqual(receiver.problems, []);
 
+  // The receiver comes back to the link: it is gone.
+  await receiver.goto(link);
+  await receiver.waitForFunction(() => /opened/.test(document.getElementById('status').textContent));
   const late = await watchedPage();
   await late.goto(link);
   await late.waitForFunction(() => /opened/.test(document.getElementById('status').textContent));
   assert.match(await late.textContent('#status'), /already opened/);
+  await shot(late, '07-receive-already-opened');
 
   const ownerPage = await watchedPage();
   await ownerPage.goto(owner);
   await ownerPage.waitForSelector('#facts:not([hidden])');
   assert.equal(await ownerPage.textContent('#state'), 'Opened');
+  await shot(ownerPage, '08-owner-opened');
   for (const p of [receiver, late, ownerPage, sender]) await p.context().close();
 });
 
@@ -141,6 +176,7 @@ test('a file uploads with progress and downloads with its name', async () => {
       if (/Uploading: .* of /.test(p.textContent)) window.progressSeen++;
     }).observe(p, { childList: true, characterData: true, subtree: true });
   });
+  await shot(sender, '02-send-file-chosen');
   await sender.click('#send');
   await sender.waitForSelector('#result:not([hidden])');
   assert.ok(await sender.evaluate(() => window.progressSeen) > 0, 'no progress shown');
@@ -150,10 +186,13 @@ test('a file uploads with progress and downloads with its name', async () => {
   await receiver.goto(link);
   await receiver.waitForSelector('#share:not([hidden])');
   assert.equal(await receiver.textContent('#what'), 'report 2026.txt');
+  await shot(receiver, '09-receive-file');
   const [download] = await Promise.all([
     receiver.waitForEvent('download'),
     receiver.click('#open'),
   ]);
+  await receiver.waitForFunction(() => /Downloaded/.test(document.getElementById('status').textContent));
+  await shot(receiver, '10-receive-downloaded');
   assert.equal(download.suggestedFilename(), 'report 2026.txt');
   const got = await readFile(await download.path());
   assert.ok(got.equals(content), 'downloaded bytes differ');
@@ -176,6 +215,28 @@ test('the owner revokes from the owner page', async () => {
   await receiver.waitForFunction(() => /revoked/.test(document.getElementById('status').textContent));
   assert.equal(await receiver.isVisible('#open'), false);
   for (const p of [sender, ownerPage, receiver]) await p.context().close();
+});
+
+test('an over-size file is refused before upload', async () => {
+  devstack(['workers-stop']);
+  devstack(['workers-start'], { OTS_MAX_SIZE: '1M' });
+  try {
+    const page = await watchedPage();
+    const uploads = [];
+    page.on('request', (r) => { if (r.url().includes('/api/v1/files')) uploads.push(r.url()); });
+    await page.goto(BASE + '/');
+    await page.waitForFunction(() => /Up to 1.0 MiB/.test(document.getElementById('max-size').textContent));
+    await page.setInputFiles('#file', { name: 'big.bin', mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(2 * 1024 * 1024, 1) });
+    await page.click('#send');
+    assert.match(await page.textContent('#error'), /accepts up to 1\.0 MiB/);
+    await shot(page, '11-send-too-large');
+    assert.deepEqual(uploads, [], 'the browser uploaded an over-size file');
+    await page.context().close();
+  } finally {
+    devstack(['workers-stop']);
+    devstack(['workers-start']);
+  }
 });
 
 test('an incomplete link explains itself', async () => {
