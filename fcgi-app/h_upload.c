@@ -397,6 +397,8 @@ h_upload_post(struct req *req)
 	char boundary[OTS_MP_BOUNDARY_MAX + 1];
 	struct mp_ctx m;
 	struct ots_mp *mp = NULL;
+	char opt_expiry[EXPIRY_MAX_LEN + 1];
+	struct ots_str expiry;
 	uint64_t now = ots_now(), expires = 0;
 	uint64_t raw_max = c->c_max_size + MP_OVERHEAD;
 	enum ots_err e;
@@ -420,6 +422,11 @@ h_upload_post(struct req *req)
 		upload_failed(req, OTS_ERR_TOOBIG);
 		return;
 	}
+	/* As for PUT, the expiry may also come as a query or header; a
+	 * form field wins. */
+	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", opt_expiry,
+	    EXPIRY_MAX_LEN, &expiry))
+		return;
 	e = header_password(req, &m);
 	if (e == OTS_OK)
 		e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
@@ -429,8 +436,11 @@ h_upload_post(struct req *req)
 		e = OTS_ERR_INVAL;
 		m.m_msg = "The form has no file field (or text field).";
 	}
-	if (e == OTS_OK && !h_expiry(req, (struct ots_str){ m.m_expiry,
-	    m.m_expiry_len }, now, &expires))
+	if (m.m_expiry_len > 0) {
+		expiry.p = m.m_expiry;
+		expiry.len = m.m_expiry_len;
+	}
+	if (e == OTS_OK && !h_expiry(req, expiry, now, &expires))
 		goto out;
 	if (e == OTS_OK)
 		finish_upload(req, m.m_up, &m.m_meta, now, expires);
