@@ -12,6 +12,7 @@
 
 #include "ots_buf.h"
 #include "ots_cfg.h"
+#include "ots_gate.h"
 #include "ots_kdf.h"
 #include "ots_net.h"
 #include "ots_rds.h"
@@ -25,7 +26,10 @@
 struct app {
 	struct ots_cfg a_cfg;
 	struct ots_store *a_store;
-	struct ots_kdf_gate *a_gate;	/* bounds Argon2id runs */
+	struct ots_gate *a_gate;	/* bounds Argon2id runs */
+	struct ots_gate *a_xfer;	/* bounds uploads and downloads, so
+					 * slow clients cannot take every
+					 * thread */
 	int a_wake_fd;		/* readable once shutdown has begun */
 };
 
@@ -126,24 +130,32 @@ void h_health_ready(struct req *req);
 /* h_common.c: shared by the handlers */
 /* Parses an id from the path; false (and 404 sent) when malformed. */
 bool h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id);
-/* Resolves expires_in (raw, may be empty) into an absolute expiry;
- * false (and 400 sent) when out of bounds. */
-bool h_expiry(struct req *req, struct ots_str raw, uint64_t now,
-    uint64_t *expires);
+/* Resolves expires_in (raw, may be empty) into seconds; false (and 400
+ * sent) when out of bounds.  The expiry counts from the end of the
+ * upload, when the share is registered. */
+bool h_expiry(struct req *req, struct ots_str raw, uint64_t *secs);
 /*
  * Counts the request against its class's rate limit; false (and 429 or
  * 503 sent) when it may not go on.
  */
 bool h_rate_limit(struct req *req, enum ots_rl_class c);
 /*
- * Argon2id of a password through the process's gate.  OTS_ERR_TIMEOUT
- * when no slot freed within the bound (answer with h_busy()).
+ * Argon2id of a password through the process's gate.  OTS_ERR_BUSY when
+ * no slot freed within the bound (answer with h_busy()).
  */
 OTS_WARN_UNUSED enum ots_err h_password_key(struct req *req, const char *pw,
     size_t len, const uint8_t *salt, const struct ots_kdf_params *p,
     uint8_t *out);
-/* 503 busy with Retry-After: the password gate is full. */
+/* 503 busy with Retry-After: a gate stayed full. */
 void h_busy(struct req *req);
+/*
+ * Takes a transfer slot (uploads, downloads), waiting at most wait_ms;
+ * false (and 503 sent) when none freed.  Give it back with
+ * h_xfer_leave().  A thread waiting here is a thread not serving light
+ * requests, so waits stay short.
+ */
+bool h_xfer_enter(struct req *req, unsigned wait_ms);
+void h_xfer_leave(struct req *req);
 /* Formats t (seconds since the epoch) as RFC 3339 UTC into out[32]. */
 void h_rfc3339(uint64_t t, char *out);
 /* Answers a fresh upload: the link as a text line, or JSON. */

@@ -79,7 +79,10 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 		    "as an application/x-www-form-urlencoded form.");
 		return false;
 	}
-	ots_buf_init(&body, OTS_FORM_MAX);
+	/* Room for the key and a password of OTS_PASSWORD_MAX bytes, each
+	 * byte percent-encoded. */
+	ots_buf_init(&body, OTS_FORM_MAX + 3u *
+	    (size_t)req->req_app->a_cfg.c_password_max);
 	e = req_read_all(req, &body);
 	if (e == OTS_ERR_TOOBIG) {
 		resp_error(req, 413, "too_large", "The form is too large.");
@@ -208,10 +211,7 @@ check_password(struct req *req, const struct ots_tok *id,
 	}
 	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
 	if (e != OTS_OK) {
-		if (e == OTS_ERR_TIMEOUT)
-			h_busy(req);
-		else
-			resp_from_err(req, e);
+		resp_from_err(req, e);
 		goto out;
 	}
 	ots_kdf_share_keys(secret, id, pw_key, keys);
@@ -249,6 +249,32 @@ out:
 	return ok;
 }
 
+/*
+ * The file was not there when this claim came to open it: usually another
+ * claim won meanwhile and removed it (410), else the share lost its file
+ * (500, logged, and not consumed).
+ */
+static void
+file_missing(struct req *req, const struct ots_tok *id)
+{
+	struct ots_share sh;
+	enum ots_err e;
+
+	e = ots_share_peek(req->req_worker->w_rds, id, &sh);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return;
+	}
+	if (sh.sh_state == OTS_SHARE_AVAILABLE) {
+		ots_log_err(MOD, "req=%s available share has no file",
+		    req->req_id);
+		resp_from_err(req, OTS_ERR_IO);
+		return;
+	}
+	h_gone(req, sh.sh_state == OTS_SHARE_UNKNOWN ? OTS_SHARE_EXPIRED :
+	    sh.sh_state);
+}
+
 void
 h_claim(struct req *req, struct ots_str id_raw)
 {
@@ -257,7 +283,7 @@ h_claim(struct req *req, struct ots_str id_raw)
 	struct ots_share sh;
 	struct ots_keys keys;
 	struct ots_meta meta;
-	bool have_key = false;
+	bool have_key = false, xfer = false;
 	int fd = -1;
 	char *pw = NULL;
 	size_t pwlen = 0;
@@ -305,6 +331,21 @@ h_claim(struct req *req, struct ots_str id_raw)
 	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
 	    pwlen, &keys))
 		goto out;
+	xfer = h_xfer_enter(req, 1000);
+	if (!xfer)
+		goto out;
+	/* Open the file before the claim: once the claim deletes the share,
+	 * the sweeper may remove the file, and the winner must still have
+	 * it.  A share without a file is not consumed. */
+	e = ots_store_open_read(req->req_app->a_store, &id, &fd);
+	if (e == OTS_ERR_NOTFOUND) {
+		file_missing(req, &id);
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
 	e = ots_share_claim(req->req_worker->w_rds, &id, ots_now(),
 	    c->c_tombstone_ttl, &sh);
 	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
@@ -316,17 +357,17 @@ h_claim(struct req *req, struct ots_str id_raw)
 		resp_from_err(req, e);
 		goto out;
 	}
-	e = ots_store_take(req->req_app->a_store, &id, &fd);
-	if (e != OTS_OK) {
-		ots_log_err(MOD, "req=%s claimed share has no file: %s",
-		    req->req_id, ots_err_str(e));
-		resp_from_err(req, OTS_ERR_IO);
-		goto out;
-	}
+	/* Won: the content leaves the file system before the first byte
+	 * leaves the server. */
+	if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
+		ots_log_err(MOD, "req=%s cannot unlink a claimed file (the "
+		    "sweeper will)", req->req_id);
 	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
 out:
 	if (fd >= 0)
 		close(fd);
+	if (xfer)
+		h_xfer_leave(req);
 	ots_tok_wipe(&secret);
 	ots_kdf_keys_wipe(&keys);
 	sodium_memzero(&meta, sizeof(meta));

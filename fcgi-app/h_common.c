@@ -26,8 +26,7 @@ h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id)
 }
 
 bool
-h_expiry(struct req *req, struct ots_str raw, uint64_t now,
-    uint64_t *expires)
+h_expiry(struct req *req, struct ots_str raw, uint64_t *out)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	uint64_t secs = c->c_expiry_default;
@@ -44,7 +43,7 @@ h_expiry(struct req *req, struct ots_str raw, uint64_t now,
 		resp_error(req, 400, "bad_expiry", msg);
 		return false;
 	}
-	*expires = now + secs;
+	*out = secs;
 	return true;
 }
 
@@ -119,13 +118,14 @@ h_rate_limit(struct req *req, enum ots_rl_class c)
 	const struct ots_rl_limit *lim = &req->req_app->a_cfg.c_rate[c];
 	bool allowed = true;
 	uint64_t retry_ms = 0, secs;
-	char extra[48], msg[128];
+	char extra[48], msg[128], bucket[OTS_NET_ADDR_STRSZ];
 	enum ots_err e;
 
 	if (lim->rl_count == 0)
 		return true;
-	e = ots_rl_check(req->req_worker->w_rds, c, req->req_client, lim,
-	    req->req_id, &allowed, &retry_ms);
+	ots_net_bucket(req->req_client, bucket);
+	e = ots_rl_check(req->req_worker->w_rds, c, bucket, lim, req->req_id,
+	    &allowed, &retry_ms);
 	if (e != OTS_OK) {
 		resp_from_err(req, e);
 		return false;
@@ -149,24 +149,42 @@ h_password_key(struct req *req, const char *pw, size_t len,
 	const struct app *app = req->req_app;
 	enum ots_err e;
 
-	if (ots_kdf_gate_enter(app->a_gate, app->a_cfg.c_argon2_wait_ms) !=
+	if (ots_gate_enter(app->a_gate, app->a_cfg.c_argon2_wait_ms) !=
 	    OTS_OK) {
 		ots_log_warn("kdf", "req=%s no password slot freed in time",
 		    req->req_id);
-		return OTS_ERR_TIMEOUT;
+		return OTS_ERR_BUSY;
 	}
 	e = ots_kdf_password(pw, len, salt, p, out);
-	ots_kdf_gate_leave(app->a_gate);
+	ots_gate_leave(app->a_gate);
 	if (e != OTS_OK)
 		ots_log_err("kdf", "req=%s argon2id failed: %s", req->req_id,
 		    ots_err_str(e));
 	/* Out of memory for Argon2 is a passing overload, like a full gate. */
-	return e == OTS_ERR_NOMEM ? OTS_ERR_TIMEOUT : e;
+	return e == OTS_ERR_NOMEM ? OTS_ERR_BUSY : e;
 }
 
 void
 h_busy(struct req *req)
 {
-	resp_error_x(req, 503, "busy", "The server is busy checking passwords; "
-	    "try again in a few seconds.", "Retry-After: 2\r\n");
+	resp_error_x(req, 503, "busy", "The server is busy; try again in a few "
+	    "seconds.", "Retry-After: 2\r\n");
+}
+
+bool
+h_xfer_enter(struct req *req, unsigned wait_ms)
+{
+	if (ots_gate_enter(req->req_app->a_xfer, wait_ms) != OTS_OK) {
+		ots_log_warn("http", "req=%s no transfer slot freed in time",
+		    req->req_id);
+		h_busy(req);
+		return false;
+	}
+	return true;
+}
+
+void
+h_xfer_leave(struct req *req)
+{
+	ots_gate_leave(req->req_app->a_xfer);
 }

@@ -40,23 +40,24 @@ upload_failed(struct req *req, enum ots_err e)
 	if (e == OTS_ERR_TRUNC)
 		ots_log_info(MOD, "req=%s client went away mid-upload",
 		    req->req_id);
-	if (e == OTS_ERR_TIMEOUT) {
-		h_busy(req);
-		return;
-	}
 	resp_from_err(req, e);
 }
 
-/* Registers the finished upload and answers with the link. */
+/*
+ * Registers the finished upload and answers with the link.  The expiry
+ * counts from now, the end of the upload: a slow upload must not end up
+ * registered past its announced expiry.
+ */
 static void
 finish_upload(struct req *req, struct ots_upload *up,
-    const struct ots_meta *m, uint64_t now, uint64_t expires)
+    const struct ots_meta *m, uint64_t secs)
 {
 	struct ots_upload_result res;
+	uint64_t now = ots_now();
 	enum ots_err e;
 
 	memset(&res, 0, sizeof(res));
-	e = ots_upload_commit(up, req->req_worker->w_rds, m, now, expires,
+	e = ots_upload_commit(up, req->req_worker->w_rds, m, now, now + secs,
 	    req->req_app->a_cfg.c_tombstone_ttl, &res);
 	if (e != OTS_OK) {
 		upload_failed(req, e);
@@ -160,7 +161,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	struct ots_upload_pw pw;
 	const char *password = req_param(req, "HTTP_X_PASSWORD");
 	size_t dlen = 0, pwlen = password != NULL ? strlen(password) : 0;
-	uint64_t now = ots_now(), expires = 0;
+	uint64_t secs = 0;
 	enum ots_err e = OTS_OK;
 
 	if (!h_rate_limit(req, OTS_RL_UPLOAD))
@@ -181,12 +182,14 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		return;
 	}
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", expiry_buf,
-	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, now, &expires))
+	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, &secs))
 		return;
 	if (pwlen > c->c_password_max) {
 		password_too_long(req);
 		return;
 	}
+	if (!h_xfer_enter(req, 0))
+		return;
 	memset(&pw, 0, sizeof(pw));
 	if (pwlen > 0)
 		e = make_pw(req, password, pwlen, &pw);
@@ -213,10 +216,11 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	    ots_upload_size(up) != req->req_length)
 		e = OTS_ERR_TRUNC;
 	if (e == OTS_OK)
-		finish_upload(req, up, &meta, now, expires);
+		finish_upload(req, up, &meta, secs);
 	else
 		upload_failed(req, e);
 	ots_upload_free(up);
+	h_xfer_leave(req);
 	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
 }
 
@@ -232,6 +236,8 @@ struct mp_ctx {
 	char *m_pw;		/* c_password_max + 1 bytes, wiped */
 	size_t m_pw_len;
 	bool m_pw_header;	/* the password came as X-Password */
+	bool m_file_too_big;	/* the content passed OTS_MAX_SIZE */
+	bool m_mp_bound;	/* too many parts or headers too long */
 	enum ots_err m_err;	/* why parsing stopped, if a callback did */
 	const char *m_msg;	/* a 400 message for the client */
 };
@@ -308,8 +314,12 @@ mp_data(void *ctx, const uint8_t *p, size_t n)
 	struct mp_ctx *m = ctx;
 
 	switch (m->m_cur) {
-	case PART_CONTENT:
-		return ots_upload_write(m->m_up, p, n);
+	case PART_CONTENT: {
+		enum ots_err e = ots_upload_write(m->m_up, p, n);
+
+		m->m_file_too_big = e == OTS_ERR_TOOBIG;
+		return e;
+	}
 	case PART_EXPIRY:
 		if (n > EXPIRY_MAX_LEN - m->m_expiry_len)
 			return mp_bad(m, "expires_in is too long.");
@@ -367,7 +377,8 @@ header_password(struct req *req, struct mp_ctx *m)
 
 /* Feeds the whole body to the parser. */
 static enum ots_err
-parse_body(struct req *req, struct ots_mp *mp, uint64_t raw_max)
+parse_body(struct req *req, struct ots_mp *mp, struct mp_ctx *m,
+    uint64_t raw_max)
 {
 	uint64_t total = 0;
 	enum ots_err e;
@@ -385,6 +396,8 @@ parse_body(struct req *req, struct ots_mp *mp, uint64_t raw_max)
 		if (total > raw_max)
 			return OTS_ERR_TOOBIG;
 		e = ots_mp_feed(mp, req->req_worker->w_buf, got);
+		if (e == OTS_ERR_TOOBIG && !m->m_file_too_big)
+			m->m_mp_bound = true;
 		if (e != OTS_OK)
 			return e;
 	}
@@ -399,8 +412,9 @@ h_upload_post(struct req *req)
 	struct ots_mp *mp = NULL;
 	char opt_expiry[EXPIRY_MAX_LEN + 1];
 	struct ots_str expiry;
-	uint64_t now = ots_now(), expires = 0;
+	uint64_t secs = 0;
 	uint64_t raw_max = c->c_max_size + MP_OVERHEAD;
+	bool xfer = false;
 	enum ots_err e;
 
 	memset(&m, 0, sizeof(m));
@@ -427,11 +441,14 @@ h_upload_post(struct req *req)
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", opt_expiry,
 	    EXPIRY_MAX_LEN, &expiry))
 		return;
+	xfer = h_xfer_enter(req, 0);
+	if (!xfer)
+		return;
 	e = header_password(req, &m);
 	if (e == OTS_OK)
 		e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
-		e = parse_body(req, mp, raw_max);
+		e = parse_body(req, mp, &m, raw_max);
 	if (e == OTS_OK && !m.m_have_content) {
 		e = OTS_ERR_INVAL;
 		m.m_msg = "The form has no file field (or text field).";
@@ -440,12 +457,15 @@ h_upload_post(struct req *req)
 		expiry.p = m.m_expiry;
 		expiry.len = m.m_expiry_len;
 	}
-	if (e == OTS_OK && !h_expiry(req, expiry, now, &expires))
+	if (e == OTS_OK && !h_expiry(req, expiry, &secs))
 		goto out;
 	if (e == OTS_OK)
-		finish_upload(req, m.m_up, &m.m_meta, now, expires);
+		finish_upload(req, m.m_up, &m.m_meta, secs);
 	else if (e == OTS_ERR_INVAL && m.m_err == OTS_ERR_TOOBIG)
 		password_too_long(req);
+	else if (e == OTS_ERR_TOOBIG && m.m_mp_bound)
+		resp_error(req, 400, "bad_multipart", "The form has too many "
+		    "parts or a part's headers are too long.");
 	else if (e == OTS_ERR_INVAL)
 		resp_error(req, 400, "bad_multipart", m.m_msg != NULL ?
 		    m.m_msg : "The multipart body is malformed or truncated.");
@@ -454,6 +474,8 @@ h_upload_post(struct req *req)
 out:
 	ots_mp_free(mp);
 	ots_upload_free(m.m_up);
+	if (xfer)
+		h_xfer_leave(req);
 	if (m.m_pw != NULL) {
 		sodium_memzero(m.m_pw, c->c_password_max + 1u);
 		ots_free(m.m_pw);

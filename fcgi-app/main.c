@@ -139,8 +139,13 @@ main(void)
 		fatal("cannot initialise FastCGI");
 	if (ots_store_open(app.a_cfg.c_data_dir, &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
-	if (ots_kdf_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
+	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
 		fatal("cannot set up the password gate");
+	/* Two threads always stay for light requests (claims that lose,
+	 * metadata, health), whatever slow clients hold. */
+	if (ots_gate_new(app.a_cfg.c_threads > 2 ? app.a_cfg.c_threads - 2 : 1,
+	    &app.a_xfer) != OTS_OK)
+		fatal("cannot set up the transfer gate");
 	if (pipe2(wake, O_CLOEXEC) != 0)
 		fatal("cannot create the wake pipe: %s", strerror(errno));
 	app.a_wake_fd = wake[0];
@@ -187,7 +192,8 @@ main(void)
 		worker_release(&workers[i]);
 	}
 	sweeper_stop(&sweeper);
-	ots_kdf_gate_free(app.a_gate);
+	ots_gate_free(app.a_gate);
+	ots_gate_free(app.a_xfer);
 	ots_free(workers);
 	ots_free(tids);
 	ots_store_close(app.a_store);

@@ -207,6 +207,10 @@ resp_from_err(struct req *req, enum ots_err e)
 	case OTS_ERR_NOTFOUND:
 		resp_error(req, 404, "not_found", "No such share.");
 		break;
+	case OTS_ERR_BUSY:
+		resp_error_x(req, 503, "busy", "The server is busy; try again in "
+		    "a few seconds.", "Retry-After: 2\r\n");
+		break;
 	case OTS_ERR_GONE:
 		resp_error(req, 410, "gone", "This share is gone.");
 		break;

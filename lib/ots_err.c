@@ -32,6 +32,8 @@ ots_err_str(enum ots_err e)
 		return "truncated";
 	case OTS_ERR_CRYPTO:
 		return "corrupt data";
+	case OTS_ERR_BUSY:
+		return "busy";
 	}
 	return "unknown error";
 }

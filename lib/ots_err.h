@@ -20,7 +20,8 @@ enum ots_err {
 	OTS_ERR_NOTFOUND,	/* no such thing */
 	OTS_ERR_GONE,		/* it existed and is gone for good */
 	OTS_ERR_TRUNC,		/* input ended early (client went away) */
-	OTS_ERR_CRYPTO		/* stored data failed authentication */
+	OTS_ERR_CRYPTO,		/* stored data failed authentication */
+	OTS_ERR_BUSY		/* a bounded resource stayed full */
 };
 
 /* Returns a static, lower-case description of e; never NULL. */

@@ -63,19 +63,5 @@ bool ots_kdf_params_ok(const struct ots_kdf_params *p);
 OTS_WARN_UNUSED enum ots_err ots_kdf_password(const char *pw, size_t len,
     const uint8_t *salt, const struct ots_kdf_params *p, uint8_t *out);
 
-/*
- * A gate bounding concurrent Argon2id runs in one process, so a flood of
- * password attempts cannot exhaust memory.  Thread-safe.
- */
-struct ots_kdf_gate;
-
-OTS_WARN_UNUSED enum ots_err ots_kdf_gate_new(unsigned slots,
-    struct ots_kdf_gate **out);
-void ots_kdf_gate_free(struct ots_kdf_gate *g);
-
-/* Takes a slot, waiting at most wait_ms; OTS_ERR_TIMEOUT when none freed. */
-OTS_WARN_UNUSED enum ots_err ots_kdf_gate_enter(struct ots_kdf_gate *g,
-    unsigned wait_ms);
-void ots_kdf_gate_leave(struct ots_kdf_gate *g);
 
 #endif

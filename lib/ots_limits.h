@@ -30,8 +30,8 @@
 /* One element of a Redis reply we read (a sealed metadata blob). */
 #define OTS_RDS_REPLY_MAX	4096u
 
-/* A request URI, in bytes; nginx's large_client_header_buffers agree. */
-#define OTS_URI_MAX		2048u
+/* A request URI, in bytes: nginx's large_client_header_buffers (8k). */
+#define OTS_URI_MAX		8192u
 
 /* Default and absolute upper bound of an upload, in bytes. */
 #define OTS_MAX_SIZE_DEFAULT	(1024ull * 1024ull * 1024ull)

@@ -183,3 +183,22 @@ ots_net_client(const struct ots_net_cidrs *trusted, const char *remote,
 	if (xrip != NULL && parse_addr(xrip, strlen(xrip), &family, a))
 		normalize(family, a, out);
 }
+
+void
+ots_net_bucket(const char *addr, char out[OTS_NET_ADDR_STRSZ])
+{
+	uint8_t a[16];
+	int family = 0;
+	size_t len;
+
+	if (!parse_addr(addr, strlen(addr), &family, a)) {
+		memcpy(out, "unknown", sizeof("unknown"));
+		return;
+	}
+	if (family == AF_INET6)
+		memset(a + 8, 0, 8);
+	normalize(family, a, out);
+	len = strlen(out);
+	if (family == AF_INET6 && len + 3 < OTS_NET_ADDR_STRSZ)
+		memcpy(out + len, "/64", 4);
+}

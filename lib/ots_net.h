@@ -49,4 +49,11 @@ bool ots_net_match(const struct ots_net_cidrs *l, const char *addr);
 void ots_net_client(const struct ots_net_cidrs *trusted, const char *remote,
     const char *xff, const char *xrip, char out[OTS_NET_ADDR_STRSZ]);
 
+/*
+ * The rate-limit bucket of a client address (text, as ots_net_client
+ * wrote it): an IPv4 address itself, an IPv6 address's /64 (one host
+ * usually holds a whole /64, and must not get a window per address).
+ */
+void ots_net_bucket(const char *addr, char out[OTS_NET_ADDR_STRSZ]);
+
 #endif

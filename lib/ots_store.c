@@ -143,7 +143,9 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 
 	memcpy(final, t->t_name, base);
 	final[base] = '\0';
-	if (fdatasync(t->t_fd) != 0)
+	/* The sweeper spares files by mtime: make it the commit time, not
+	 * the last write's, which may be long before a slow sync. */
+	if (futimens(t->t_fd, NULL) != 0 || fdatasync(t->t_fd) != 0)
 		goto fail;
 	if (close(t->t_fd) != 0) {
 		t->t_fd = -1;
@@ -206,6 +208,18 @@ ots_store_take(struct ots_store *st, const struct ots_tok *id, int *fd)
 	}
 	*fd = f;
 	return OTS_OK;
+}
+
+enum ots_err
+ots_store_open_read(struct ots_store *st, const struct ots_tok *id, int *fd)
+{
+	*fd = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd >= 0)
+		return OTS_OK;
+	if (errno == ENOENT)
+		return OTS_ERR_NOTFOUND;
+	ots_log_err_errno(MOD, errno, "cannot open stored file");
+	return OTS_ERR_IO;
 }
 
 enum ots_err

@@ -64,6 +64,14 @@ void ots_store_abort(struct ots_store *st, struct ots_store_tmp *t);
 OTS_WARN_UNUSED enum ots_err ots_store_take(struct ots_store *st,
     const struct ots_tok *id, int *fd);
 
+/*
+ * Opens files/ID for reading without removing it (a claim opens the file
+ * before it wins, so nothing can remove it in between, then calls
+ * ots_store_remove()).  OTS_ERR_NOTFOUND when there is no such file.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_open_read(struct ots_store *st,
+    const struct ots_tok *id, int *fd);
+
 /* Removes files/ID; a missing file is OTS_OK. */
 OTS_WARN_UNUSED enum ots_err ots_store_remove(struct ots_store *st,
     const struct ots_tok *id);

@@ -46,6 +46,10 @@ long upload_put(const char *name, const void *data, size_t len,
 /* POST /d/ID with key=KEY; the body is the download. */
 int claim(const char *id, const char *key, struct http_resp *out);
 
+/* Every share and receipt key (not the sweeper's lock or rate windows,
+ * which come and go by themselves). */
+#define SHARE_KEYS "ots:{*}:[sr]"
+
 /* Number of Redis keys matching pattern. */
 long redis_count(const char *pattern);
 /* Entries in DATA/files and DATA/tmp. */

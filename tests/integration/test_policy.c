@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +68,7 @@ Test(policy, password_after_file_is_refused)
 	    "form-data; name=\"password\"\r\n\r\nlate\r\n--b--\r\n";
 	static const char *const h[] = {
 		"Content-Type: multipart/form-data; boundary=b", NULL };
-	long files = data_files(), keys = redis_count("ots:{*");
+	long files = data_files(), keys = redis_count(SHARE_KEYS);
 	struct http_resp r;
 
 	cr_assert_eq(http_do("POST", "/api/v1/files", h, body, sizeof(body) - 1,
@@ -76,7 +77,7 @@ Test(policy, password_after_file_is_refused)
 	cr_assert(strstr(r.body, "before the file") != NULL, "%s", r.body);
 	http_resp_free(&r);
 	cr_assert_eq(data_files(), files);
-	cr_assert_eq(redis_count("ots:{*"), keys);
+	cr_assert_eq(redis_count(SHARE_KEYS), keys);
 }
 
 Test(policy, overlong_password_gets_400)
@@ -240,6 +241,34 @@ Test(policy, expired_share_gets_410_and_its_file_is_swept)
 	expiring_id = l.id;
 	cr_assert(wait_until(expiring_file_gone, 60000),
 	    "the expired share's file is still on disk");
+}
+
+Test(policy, expiry_counts_from_the_end_of_a_slow_upload)
+{
+	static const char head[] = "PUT /api/v1/files/slow.txt?expires_in=2s "
+	    "HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+	    "Connection: close\r\n\r\n";
+	char buf[4096];
+	struct link l;
+	struct http_resp r;
+	struct timespec three = { 3, 0 };
+	size_t got = 0;
+	ssize_t n;
+	int fd = raw_connect();
+
+	cr_assert(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+	nanosleep(&three, NULL);	/* longer than the expiry */
+	cr_assert_eq(send(fd, "slow", 4, MSG_NOSIGNAL), 4);
+	while ((n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	cr_assert(strncmp(buf, "HTTP/1.1 201", 12) == 0, "%s", buf);
+	cr_assert(link_parse(buf, &l));
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 200, "expired before its announced time");
+	cr_assert_str_eq(r.body, "slow");
+	http_resp_free(&r);
 }
 
 Test(policy, expiry_out_of_bounds_names_the_bounds)

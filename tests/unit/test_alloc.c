@@ -26,6 +26,7 @@
 #include "ots_box.h"
 #include "ots_buf.h"
 #include "ots_json.h"
+#include "ots_gate.h"
 #include "ots_kdf.h"
 #include "ots_meta.h"
 #include "ots_mp.h"
@@ -571,20 +572,20 @@ Test(alloc, walk_name_disposition)
 static enum ots_err
 gate_step(void *ctx)
 {
-	struct ots_kdf_gate **g = ctx;
+	struct ots_gate **g = ctx;
 
-	return ots_kdf_gate_new(1, g);
+	return ots_gate_new(1, g);
 }
 
 Test(alloc, walk_kdf_gate)
 {
-	struct ots_kdf_gate *g = NULL;
+	struct ots_gate *g = NULL;
 
 	walk(gate_step, &g, "kdf gate");
 	cr_assert_not_null(g);
-	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
-	ots_kdf_gate_leave(g);
-	ots_kdf_gate_free(g);
+	cr_assert_eq(ots_gate_enter(g, 0), OTS_OK);
+	ots_gate_leave(g);
+	ots_gate_free(g);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 
+#include "ots_gate.h"
 #include "ots_kdf.h"
 
 static struct ots_tok secret, id;
@@ -286,34 +287,34 @@ Test(kdf, password_with_bad_cost_is_inval)
 
 Test(kdf, gate_bounds_concurrent_entries)
 {
-	struct ots_kdf_gate *g = NULL;
+	struct ots_gate *g = NULL;
 
-	cr_assert_eq(ots_kdf_gate_new(2, &g), OTS_OK);
+	cr_assert_eq(ots_gate_new(2, &g), OTS_OK);
 	cr_assert_not_null(g);
-	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
-	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
-	cr_assert_eq(ots_kdf_gate_enter(g, 20), OTS_ERR_TIMEOUT);
-	ots_kdf_gate_leave(g);
-	cr_assert_eq(ots_kdf_gate_enter(g, 20), OTS_OK);
-	ots_kdf_gate_leave(g);
-	ots_kdf_gate_leave(g);
-	ots_kdf_gate_free(g);
+	cr_assert_eq(ots_gate_enter(g, 0), OTS_OK);
+	cr_assert_eq(ots_gate_enter(g, 0), OTS_OK);
+	cr_assert_eq(ots_gate_enter(g, 20), OTS_ERR_BUSY);
+	ots_gate_leave(g);
+	cr_assert_eq(ots_gate_enter(g, 20), OTS_OK);
+	ots_gate_leave(g);
+	ots_gate_leave(g);
+	ots_gate_free(g);
 }
 
 Test(kdf, gate_timeout_waits_about_as_long_as_asked)
 {
-	struct ots_kdf_gate *g = NULL;
+	struct ots_gate *g = NULL;
 	uint64_t t0, waited;
 
-	cr_assert_eq(ots_kdf_gate_new(1, &g), OTS_OK);
-	cr_assert_eq(ots_kdf_gate_enter(g, 0), OTS_OK);
+	cr_assert_eq(ots_gate_new(1, &g), OTS_OK);
+	cr_assert_eq(ots_gate_enter(g, 0), OTS_OK);
 	t0 = ots_mono_ms();
-	cr_assert_eq(ots_kdf_gate_enter(g, 1100), OTS_ERR_TIMEOUT);
+	cr_assert_eq(ots_gate_enter(g, 1100), OTS_ERR_BUSY);
 	waited = ots_mono_ms() - t0;
 	/* Across a whole second, so the tv_nsec carry is exercised. */
 	cr_assert_geq(waited, 1000u, "gave up after %llu ms",
 	    (unsigned long long)waited);
 	cr_assert_lt(waited, 5000u);
-	ots_kdf_gate_leave(g);
-	ots_kdf_gate_free(g);
+	ots_gate_leave(g);
+	ots_gate_free(g);
 }

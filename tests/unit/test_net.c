@@ -203,3 +203,19 @@ Test(net, remote_is_normalized)
 	cr_assert_str_eq(client("", "2001:0DB8::0001", NULL, NULL),
 	    "2001:db8::1");
 }
+
+Test(net, ipv6_clients_share_a_bucket_per_slash_64)
+{
+	char a[OTS_NET_ADDR_STRSZ], b[OTS_NET_ADDR_STRSZ];
+
+	ots_net_bucket("2001:db8:1:2:aaaa::1", a);
+	ots_net_bucket("2001:db8:1:2:bbbb:cccc:dddd:eeee", b);
+	cr_assert_str_eq(a, "2001:db8:1:2::/64");
+	cr_assert_str_eq(a, b);
+	ots_net_bucket("2001:db8:1:3::1", b);
+	cr_assert_str_neq(a, b);
+	ots_net_bucket("192.0.2.7", a);
+	cr_assert_str_eq(a, "192.0.2.7");
+	ots_net_bucket("garbage", a);
+	cr_assert_str_eq(a, "unknown");
+}

@@ -1,0 +1,69 @@
+/*
+ * Slow clients hold worker threads for long: they must never hold all of
+ * them.  Uploads that trickle take transfer slots (threads - 2 per
+ * process); when those are full, more uploads get 503 at once, and light
+ * requests are still answered.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "itest.h"
+
+/* 2 processes x (8 - 2) slots, and some. */
+#define SLOW 14
+
+TestSuite(slow, .timeout = 60);
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+Test(slow, trickling_uploads_do_not_starve_other_requests)
+{
+	static const char head[] = "PUT /api/v1/files/slow HTTP/1.1\r\n"
+	    "Host: t\r\nContent-Length: 1000\r\n\r\nx";
+	int fds[SLOW], i, busy = 0;
+	struct http_resp r;
+	struct timespec t0, settle = { 1, 0 };
+
+	for (i = 0; i < SLOW; i++) {
+		fds[i] = raw_connect();
+		cr_assert(send(fds[i], head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+	}
+	nanosleep(&settle, NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(http_do("GET", "/api/v1/config", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200);
+	http_resp_free(&r);
+	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200);
+	http_resp_free(&r);
+	cr_assert_lt(ms_since(&t0), 2000, "light requests waited for slow ones");
+
+	/* More uploads than slots: the extra ones were refused, not queued. */
+	for (i = 0; i < SLOW; i++) {
+		char buf[256];
+		struct timeval tv = { 0, 200000 };
+		ssize_t n;
+
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = recv(fds[i], buf, sizeof(buf) - 1, 0);
+		if (n > 12 && strncmp(buf, "HTTP/1.1 503", 12) == 0)
+			busy++;
+		close(fds[i]);
+	}
+	cr_assert_geq(busy, 1, "no upload was turned away with 503");
+	cr_assert_leq(busy, SLOW - 2, "too few uploads were let in");
+}
