@@ -138,6 +138,22 @@ http_header(const struct http_resp *r, const char *name)
 	return NULL;
 }
 
+void
+record_secret(const char *s)
+{
+	char path[1024];
+	FILE *f;
+
+	if (strlen(s) < 8 || strchr(s, '\n') != NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/used-secrets", itest_state());
+	f = fopen(path, "a");
+	if (f == NULL)
+		return;
+	fprintf(f, "%s\n", s);
+	fclose(f);
+}
+
 bool
 link_parse(const char *text, struct link *l)
 {
@@ -158,6 +174,8 @@ link_parse(const char *text, struct link *l)
 		return false;
 	memcpy(l->id, d, idlen);
 	memcpy(l->key, hash + 1, keylen);
+	record_secret(l->id);
+	record_secret(l->key);
 	return idlen == 22 && keylen == 22;
 }
 
@@ -169,6 +187,7 @@ upload_put(const char *name, const void *data, size_t len, struct link *l)
 	long status;
 
 	snprintf(path, sizeof(path), "/api/v1/files/%s", name);
+	record_secret(name);
 	cr_assert_eq(http_do("PUT", path, NULL, data, len, &r), 0);
 	status = r.status;
 	if (status == 201 && l != NULL)
@@ -394,6 +413,7 @@ upload_pw(const char *password, const void *data, size_t len,
 	long status;
 
 	snprintf(pwh, sizeof(pwh), "X-Password: %s", password);
+	record_secret(password);
 	cr_assert_eq(http_do("PUT", "/api/v1/files/p.txt", h, data, len, &r),
 	    0);
 	status = r.status;
@@ -407,6 +427,7 @@ upload_pw(const char *password, const void *data, size_t len,
 			cr_assert(owner_size > 22);
 			memcpy(owner, o, 22);
 			owner[22] = '\0';
+			record_secret(owner);
 		}
 	}
 	http_resp_free(&r);

@@ -32,6 +32,14 @@ void http_resp_free(struct http_resp *r);
 /* The value of header name in r (case-insensitive), malloc'd, or NULL. */
 char *http_header(const struct http_resp *r, const char *name);
 
+/*
+ * Records a value that must never appear in any log (an id, a key, a
+ * token, a password, a file name); tests/integration/run looks for all
+ * of them in the logs at the end.  Values under 8 bytes are too common
+ * to look for and are skipped.
+ */
+void record_secret(const char *s);
+
 /* A link's parts. */
 struct link {
 	char id[64];
