@@ -14,6 +14,7 @@
 #include "ots_cfg.h"
 #include "ots_gate.h"
 #include "ots_kdf.h"
+#include "ots_metrics.h"
 #include "ots_net.h"
 #include "ots_rds.h"
 #include "ots_store.h"
@@ -27,6 +28,7 @@ struct app {
 	struct ots_cfg a_cfg;
 	struct ots_store *a_store;
 	struct ots_gate *a_gate;	/* bounds Argon2id runs */
+	struct ots_metrics *a_metrics;	/* counters (atomics) */
 	struct ots_gate *a_xfer;	/* bounds uploads and downloads, so
 					 * slow clients cannot take every
 					 * thread */
@@ -124,6 +126,9 @@ void h_info(struct req *req, struct ots_str id);
 void h_revoke(struct req *req, struct ots_str id);
 void h_status(struct req *req, struct ots_str id);
 void h_config(struct req *req);
+void h_metrics(struct req *req);
+/* rest: what follows /api/v1/admin/shares, without its '/'. */
+void h_admin(struct req *req, struct ots_str rest);
 void h_health_live(struct req *req);
 void h_health_ready(struct req *req);
 

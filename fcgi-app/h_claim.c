@@ -222,7 +222,12 @@ check_password(struct req *req, const struct ots_tok *id,
 	}
 	e = ots_share_attempt(req->req_worker->w_rds, id, c->c_attempts,
 	    ots_now(), c->c_tombstone_ttl, &left, &st);
+	if (e == OTS_OK || (e == OTS_ERR_GONE && st == OTS_SHARE_LOCKED))
+		ots_metrics_add(req->req_app->a_metrics,
+		    OTS_M_WRONG_PASSWORDS, 1);
 	if (e == OTS_ERR_GONE && st == OTS_SHARE_LOCKED) {
+		ots_metrics_add(req->req_app->a_metrics,
+		    OTS_M_DESTROYED_LOCKED, 1);
 		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
 			ots_log_err(MOD, "req=%s cannot remove a locked share's "
 			    "file", req->req_id);
@@ -364,6 +369,10 @@ h_claim(struct req *req, struct ots_str id_raw)
 		    "sweeper will)", req->req_id);
 	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
 out:
+	if (req->req_status == 200)
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLAIMS_WON, 1);
+	else if (req->req_status == 410)
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLAIMS_LOST, 1);
 	if (fd >= 0)
 		close(fd);
 	if (xfer)

@@ -132,6 +132,9 @@ h_rate_limit(struct req *req, enum ots_rl_class c)
 	}
 	if (allowed)
 		return true;
+	ots_metrics_add(req->req_app->a_metrics, c == OTS_RL_UPLOAD ?
+	    OTS_M_LIMITED_UPLOAD : c == OTS_RL_CLAIM ? OTS_M_LIMITED_CLAIM :
+	    OTS_M_LIMITED_META, 1);
 	secs = (retry_ms + 999) / 1000;
 	if (ots_str_fmt(extra, sizeof(extra), "Retry-After: %llu\r\n",
 	    (unsigned long long)secs) != OTS_OK ||

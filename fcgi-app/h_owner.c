@@ -55,6 +55,8 @@ h_revoke(struct req *req, struct ots_str id_raw)
 	    c->c_tombstone_ttl, &st);
 	switch (e) {
 	case OTS_OK:
+		ots_metrics_add(req->req_app->a_metrics,
+		    OTS_M_DESTROYED_REVOKED, 1);
 		if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
 			ots_log_err(MOD, "req=%s cannot remove a revoked "
 			    "share's file (the sweeper will)", req->req_id);
@@ -161,6 +163,22 @@ h_config(struct req *req)
 	if (e == OTS_OK)
 		resp_send(req, 200, "application/json", NULL, b.b_data,
 		    b.b_len);
+	else
+		resp_from_err(req, e);
+	ots_buf_release(&b);
+}
+
+void
+h_metrics(struct req *req)
+{
+	struct ots_buf b;
+	enum ots_err e;
+
+	ots_buf_init(&b, 256 * 1024);
+	e = ots_metrics_render(req->req_worker->w_rds, &b);
+	if (e == OTS_OK)
+		resp_send(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    NULL, b.b_data, b.b_len);
 	else
 		resp_from_err(req, e);
 	ots_buf_release(&b);

@@ -64,6 +64,7 @@ finish_upload(struct req *req, struct ots_upload *up,
 		return;
 	}
 	h_upload_answer(req, &res);
+	ots_metrics_add(req->req_app->a_metrics, OTS_M_UPLOADS, 1);
 	ots_tok_wipe(&res.ur_secret);
 	ots_tok_wipe(&res.ur_owner);
 }

@@ -113,20 +113,149 @@ drain(unsigned drain_ms)
 	return done;
 }
 
+#define VERSION "0.1.0"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: onetimeshare-fcgi                 serve (under "
+	    "spawn-fcgi)\n"
+	    "       onetimeshare-fcgi --check-config  print the effective "
+	    "OTS_* settings\n"
+	    "       onetimeshare-fcgi --hash-admin-token < token\n"
+	    "       onetimeshare-fcgi --new-admin-token\n"
+	    "       onetimeshare-fcgi --version | --help\n"
+	    "Settings come from OTS_* environment variables: docs/CONFIG.md.\n");
+}
+
+/* Loads the configuration or exits 2 with a message naming the bad value. */
+static void
+load_config(struct ots_cfg *c)
+{
+	char err[256];
+
+	if (ots_cfg_load(c, ots_cfg_getenv, NULL, err, sizeof(err)) != OTS_OK) {
+		fprintf(stderr, "onetimeshare-fcgi: bad configuration: %s\n",
+		    err);
+		exit(2);
+	}
+}
+
+static int
+check_config(void)
+{
+	struct ots_cfg c;
+	struct ots_buf b;
+
+	load_config(&c);
+	ots_buf_init(&b, 16 * 1024);
+	if (ots_cfg_describe(&c, &b) != OTS_OK) {
+		ots_buf_release(&b);
+		return 1;
+	}
+	fputs(ots_buf_str(&b), stdout);
+	ots_buf_release(&b);
+	sodium_memzero(&c, sizeof(c));
+	return 0;
+}
+
+static void
+print_hash(const char *token, size_t len)
+{
+	uint8_t h[32];
+	char hex[65];
+
+	crypto_generichash(h, sizeof(h), (const uint8_t *)token, len, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	printf("OTS_ADMIN_TOKEN_HASH=%s\n", hex);
+}
+
+/* Hashes the token on standard input (one line, 16 bytes or more). */
+static int
+hash_admin_token(void)
+{
+	char line[1024];
+	size_t len;
+
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		fprintf(stderr, "onetimeshare-fcgi: give the token on standard "
+		    "input\n");
+		return 1;
+	}
+	len = strcspn(line, "\r\n");
+	if (len < 16) {
+		fprintf(stderr, "onetimeshare-fcgi: an admin token needs 16 "
+		    "characters or more (--new-admin-token makes one)\n");
+		sodium_memzero(line, sizeof(line));
+		return 1;
+	}
+	print_hash(line, len);
+	sodium_memzero(line, sizeof(line));
+	return 0;
+}
+
+static int
+new_admin_token(void)
+{
+	uint8_t raw[32];
+	char tok[sodium_base64_ENCODED_LEN(32,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(tok, sizeof(tok), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	printf("admin token (give it to operators, store it nowhere else): "
+	    "%s\n", tok);
+	print_hash(tok, strlen(tok));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(tok, sizeof(tok));
+	return 0;
+}
+
+/* The command-line modes; -1 when the program should serve. */
+static int
+run_mode(int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	if (argc == 2 && strcmp(argv[1], "--check-config") == 0)
+		return check_config();
+	if (sodium_init() < 0)
+		return 1;
+	if (argc == 2 && strcmp(argv[1], "--hash-admin-token") == 0)
+		return hash_admin_token();
+	if (argc == 2 && strcmp(argv[1], "--new-admin-token") == 0)
+		return new_admin_token();
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("onetimeshare-fcgi " VERSION "\n");
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 1;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static struct app app;
 	static struct sweeper sweeper;
+	static struct ots_metrics metrics;
 	struct worker *workers = NULL;
 	pthread_t *tids = NULL;
 	char err[256];
 	int wake[2] = { -1, -1 };
 	sigset_t set;
 	unsigned i, started = 0;
-	int sig;
+	int sig, mode;
 	bool drained;
 
+	mode = run_mode(argc, argv);
+	if (mode >= 0)
+		return mode;
 	if (ots_cfg_load(&app.a_cfg, ots_cfg_getenv, NULL, err, sizeof(err)) !=
 	    OTS_OK)
 		fatal("bad configuration: %s", err);
@@ -139,6 +268,8 @@ main(void)
 		fatal("cannot initialise FastCGI");
 	if (ots_store_open(app.a_cfg.c_data_dir, &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
+	ots_metrics_init(&metrics);
+	app.a_metrics = &metrics;
 	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
 		fatal("cannot set up the password gate");
 	/* Two threads always stay for light requests (claims that lose,

@@ -105,10 +105,21 @@ route_request(struct req *req)
 		route_files(req, rest);
 	} else if (strip_prefix(req->req_path, SHARE_PAGE, &rest)) {
 		route_share(req, rest);
+	} else if (ots_str_eq(req->req_path, "/api/v1/admin/shares")) {
+		h_admin(req, (struct ots_str){ "", 0 });
+	} else if (strip_prefix(req->req_path, "/api/v1/admin/shares/",
+	    &rest)) {
+		h_admin(req, rest);
 	} else if (ots_str_eq(req->req_path, "/api/v1/config")) {
 		req->req_route = "/api/v1/config";
 		if (is_method(req, "GET") || is_method(req, "HEAD"))
 			h_config(req);
+		else
+			not_allowed(req, "GET, HEAD");
+	} else if (ots_str_eq(req->req_path, "/metrics")) {
+		req->req_route = "/metrics";
+		if (is_method(req, "GET") || is_method(req, "HEAD"))
+			h_metrics(req);
 		else
 			not_allowed(req, "GET, HEAD");
 	} else if (ots_str_eq(req->req_path, "/health/live")) {

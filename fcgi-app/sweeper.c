@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "ots_log.h"
+#include "ots_metrics.h"
 #include "ots_sweep.h"
 #include "sweeper.h"
 #include "ots_banned.h"
@@ -20,16 +21,23 @@
 /* A sweep that takes longer than this loses the lock to another. */
 #define LOCK_TTL_MS (5u * 60u * 1000u)
 
-/* Sleeps about one interval; false when shutdown began. */
+/* Sleeps ms; false when shutdown began. */
 static bool
-nap(const struct app *app)
+nap(const struct app *app, uint64_t ms)
 {
-	uint64_t ms = app->a_cfg.c_sweep_interval * 1000u;
 	struct pollfd pfd = { app->a_wake_fd, POLLIN, 0 };
 
-	/* Up to 20% jitter keeps processes from knocking in step. */
-	ms += randombytes_uniform((uint32_t)(ms / 5 + 1));
 	return poll(&pfd, 1, (int)(ms > 3600000u ? 3600000u : ms)) == 0;
+}
+
+/* The next sweep, in ots_mono_ms() time: one interval, up to 20% jitter
+ * so processes do not knock in step. */
+static uint64_t
+next_sweep(const struct app *app)
+{
+	uint64_t ms = app->a_cfg.c_sweep_interval * 1000u;
+
+	return ots_mono_ms() + ms + randombytes_uniform((uint32_t)(ms / 5 + 1));
 }
 
 static void
@@ -37,6 +45,7 @@ sweep_once(struct sweeper *s)
 {
 	const struct app *app = s->sw_app;
 	struct ots_sweep_stats st;
+	uint64_t files = 0, bytes = 0;
 	uint8_t raw[16];
 	char token[33];
 	bool got = false;
@@ -56,18 +65,31 @@ sweep_once(struct sweeper *s)
 		    "temp files", (unsigned long long)st.ss_removed,
 		    (unsigned long long)st.ss_files,
 		    (unsigned long long)st.ss_parts_removed);
+	if (ots_store_usage(app->a_store, &files, &bytes) == OTS_OK &&
+	    ots_metrics_set_stored(s->sw_rds, files, bytes) != OTS_OK)
+		ots_log_debug(MOD, "cannot store the usage gauges");
 	if (ots_sweep_unlock(s->sw_rds, token) != OTS_OK)
 		ots_log_warn(MOD, "cannot release the sweep lock (it expires "
 		    "by itself)");
 }
 
+/* Every second: add this process's counts to the shared metrics; every
+ * sweep interval: sweep.  Counts are flushed once more at shutdown. */
 static void *
 sweeper_main(void *arg)
 {
 	struct sweeper *s = arg;
+	uint64_t due = next_sweep(s->sw_app);
 
-	while (nap(s->sw_app))
-		sweep_once(s);
+	while (nap(s->sw_app, 1000)) {
+		if (ots_metrics_flush(s->sw_app->a_metrics, s->sw_rds) !=
+		    OTS_OK)
+			ots_log_debug(MOD, "metrics kept for the next flush");
+		if (ots_mono_ms() >= due) {
+			sweep_once(s);
+			due = next_sweep(s->sw_app);
+		}
+	}
 	return NULL;
 }
 
@@ -96,6 +118,8 @@ sweeper_stop(struct sweeper *s)
 	if (!s->sw_running)
 		return;
 	pthread_join(s->sw_tid, NULL);
+	if (ots_metrics_flush(s->sw_app->a_metrics, s->sw_rds) != OTS_OK)
+		ots_log_warn(MOD, "the last metrics could not be stored");
 	ots_rds_free(s->sw_rds);
 	s->sw_rds = NULL;
 	s->sw_running = false;

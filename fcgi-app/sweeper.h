@@ -20,7 +20,8 @@ struct sweeper {
 OTS_WARN_UNUSED enum ots_err sweeper_start(struct sweeper *s,
     const struct app *app);
 
-/* Waits for the thread to end (after shutdown began) and frees it. */
+/* Waits for the thread to end (after shutdown began), flushes the last
+ * metrics (so call it after the workers stopped) and frees it. */
 void sweeper_stop(struct sweeper *s);
 
 #endif

@@ -34,6 +34,17 @@ log_request(const struct req *req)
 	ots_log_line(OTS_LOG_INFO, line);
 }
 
+static void
+count_request(const struct req *req)
+{
+	struct ots_metrics *m = req->req_app->a_metrics;
+
+	ots_metrics_request(m, req->req_route, req->req_status,
+	    ots_mono_ms() - req->req_start_ms);
+	ots_metrics_add(m, OTS_M_BYTES_IN, req->req_bytes_in);
+	ots_metrics_add(m, OTS_M_BYTES_OUT, req->req_bytes_out);
+}
+
 enum ots_err
 worker_init(struct worker *w, const struct app *app, unsigned index)
 {
@@ -75,6 +86,7 @@ worker_main(void *arg)
 			    "Something went wrong on the server.");
 		fio_finish(w);
 		log_request(&req);
+		count_request(&req);
 	}
 	return NULL;
 }

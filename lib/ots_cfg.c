@@ -421,6 +421,20 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	if (c->c_sweep_interval > 3600)
 		return bad(err, errlen, "OTS_SWEEP_INTERVAL",
 		    "must be at most 1h");
+	if (GET("OTS_ADMIN_TOKEN_HASH")) {
+		size_t i, hlen = strlen(v);
+
+		for (i = 0; i < hlen; i++) {
+			if (!((v[i] >= '0' && v[i] <= '9') ||
+			    (v[i] >= 'a' && v[i] <= 'f')))
+				break;
+		}
+		if (hlen != 64 || i != hlen)
+			return bad(err, errlen, "OTS_ADMIN_TOKEN_HASH", "must be "
+			    "the 64 hex digits printed by onetimeshare-fcgi "
+			    "--hash-admin-token");
+		memcpy(c->c_admin_hash, v, 65);
+	}
 	if (GET("OTS_THREADS")) {
 		if ((e = get_uint(v, "OTS_THREADS", 1, 256, &n, err, errlen)) !=
 		    OTS_OK)
@@ -443,4 +457,85 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	}
 #undef GET
 	return OTS_OK;
+}
+
+static enum ots_err
+describe_duration(struct ots_buf *o, const char *name, uint64_t secs)
+{
+	return ots_buf_addf(o, "%s=%llus\n", name, (unsigned long long)secs);
+}
+
+static enum ots_err
+describe_rate(struct ots_buf *o, const char *name, const struct ots_rl_limit *l)
+{
+	if (l->rl_count == 0)
+		return ots_buf_addf(o, "%s=off\n", name);
+	return ots_buf_addf(o, "%s=%llu/%llus\n", name,
+	    (unsigned long long)l->rl_count,
+	    (unsigned long long)(l->rl_window_ms / 1000));
+}
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug" };
+
+enum ots_err
+ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
+{
+	enum ots_err e;
+
+	if (c->c_redis_path[0] != '\0')
+		e = ots_buf_addf(o, "OTS_REDIS=unix:%s\n", c->c_redis_path);
+	else
+		e = ots_buf_addf(o, "OTS_REDIS=%s:%u\n", c->c_redis_host,
+		    c->c_redis_port);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_REDIS_PASSWORD=%s\n"
+		    "OTS_REDIS_DB=%u\nOTS_REDIS_TIMEOUT_MS=%u\n"
+		    "OTS_DATA_DIR=%s\nOTS_BASE_URL=%s\nOTS_MAX_SIZE=%llu\n",
+		    c->c_redis_password[0] != '\0' ? "(set, hidden)" : "",
+		    c->c_redis_db, c->c_redis_timeout_ms, c->c_data_dir,
+		    c->c_base_url, (unsigned long long)c->c_max_size);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_EXPIRY_DEFAULT",
+		    c->c_expiry_default);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_EXPIRY_MIN", c->c_expiry_min);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_EXPIRY_MAX", c->c_expiry_max);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_TOMBSTONE_TTL",
+		    c->c_tombstone_ttl);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_ARGON2_MEMORY=%uK\nOTS_ARGON2_TIME=%u\n"
+		    "OTS_ARGON2_LANES=%u\nOTS_ARGON2_CONCURRENCY=%u\n"
+		    "OTS_ARGON2_WAIT_MS=%u\nOTS_PASSWORD_MAX=%u\n"
+		    "OTS_PASSWORD_ATTEMPTS=%u\n", c->c_argon2.kp_mem_kib,
+		    c->c_argon2.kp_time, c->c_argon2.kp_lanes,
+		    c->c_argon2_slots, c->c_argon2_wait_ms, c->c_password_max,
+		    c->c_attempts);
+	if (e == OTS_OK)
+		e = describe_rate(o, "OTS_RATE_UPLOAD", &c->c_rate[OTS_RL_UPLOAD]);
+	if (e == OTS_OK)
+		e = describe_rate(o, "OTS_RATE_CLAIM", &c->c_rate[OTS_RL_CLAIM]);
+	if (e == OTS_OK)
+		e = describe_rate(o, "OTS_RATE_META", &c->c_rate[OTS_RL_META]);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_TRUSTED_PROXIES=%zu entr%s\n",
+		    c->c_trusted.n_count, c->c_trusted.n_count == 1 ? "y" : "ies");
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_SWEEP_INTERVAL",
+		    c->c_sweep_interval);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_SWEEP_GRACE", c->c_sweep_grace);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_PART_MAX_AGE", c->c_part_max_age);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_ADMIN_TOKEN_HASH=%s\nOTS_THREADS=%u\n"
+		    "OTS_DRAIN_MS=%u\n",
+		    c->c_admin_hash[0] != '\0' ? "(set)" : "(unset: admin API off)",
+		    c->c_threads, c->c_drain_ms);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_LOG_LEVEL=%s\n",
+		    c->c_log_level >= 0 && c->c_log_level <= 3 ?
+		    log_levels[c->c_log_level] : "info");
+	return e;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ots_buf.h"
 #include "ots_kdf.h"
 #include "ots_net.h"
 #include "ots_util.h"
@@ -64,6 +65,9 @@ struct ots_cfg {
 	uint64_t c_sweep_grace;		/* seconds a new file is spared */
 	uint64_t c_part_max_age;	/* seconds before a .part is stale */
 
+	char c_admin_hash[65];		/* BLAKE2b-256 hex of the admin
+					 * token, or "": admin API off */
+
 	unsigned c_threads;		/* per worker process */
 	unsigned c_drain_ms;		/* SIGTERM: in-flight bound */
 	int c_log_level;		/* enum ots_log_level */
@@ -83,6 +87,13 @@ void ots_cfg_defaults(struct ots_cfg *c);
  */
 OTS_WARN_UNUSED enum ots_err ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get,
     void *ctx, char *err, size_t errlen);
+
+/*
+ * Appends the effective configuration to out, one OTS_NAME=value line
+ * per setting, secrets masked.
+ */
+OTS_WARN_UNUSED enum ots_err ots_cfg_describe(const struct ots_cfg *c,
+    struct ots_buf *out);
 
 /* get for ots_cfg_load: getenv(3). */
 const char *ots_cfg_getenv(void *ctx, const char *name);

@@ -9,6 +9,8 @@ extern const char ots_lua_attempt[];
 extern const unsigned long ots_lua_attempt_len;
 extern const char ots_lua_claim[];
 extern const unsigned long ots_lua_claim_len;
+extern const char ots_lua_metrics[];
+extern const unsigned long ots_lua_metrics_len;
 extern const char ots_lua_peek[];
 extern const unsigned long ots_lua_peek_len;
 extern const char ots_lua_ratelimit[];

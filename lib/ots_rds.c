@@ -15,7 +15,7 @@
 #define MOD "rds"
 #define SHA_LEN 40
 /* EVALSHA sha numkeys + keys and arguments */
-#define ARGS_MAX 32
+#define ARGS_MAX (3 + OTS_RDS_ARGS_MAX)
 
 struct ots_rds {
 	const struct ots_cfg *r_cfg;
@@ -38,6 +38,7 @@ static const struct {
 	[OTS_SCRIPT_RATELIMIT] = { ots_lua_ratelimit,
 	    &ots_lua_ratelimit_len },
 	[OTS_SCRIPT_UNLOCK] = { ots_lua_unlock, &ots_lua_unlock_len },
+	[OTS_SCRIPT_METRICS] = { ots_lua_metrics, &ots_lua_metrics_len },
 };
 
 enum ots_err

@@ -22,6 +22,8 @@
 #include "ots_util.h"
 
 #define OTS_RDS_BACKOFF_MS 200u
+/* Most arguments of one script call (keys and arguments together). */
+#define OTS_RDS_ARGS_MAX 512
 
 /* The embedded scripts (lib/lua/NAME.lua). */
 enum ots_rds_script {
@@ -33,6 +35,7 @@ enum ots_rds_script {
 	OTS_SCRIPT_STATUS,
 	OTS_SCRIPT_RATELIMIT,
 	OTS_SCRIPT_UNLOCK,
+	OTS_SCRIPT_METRICS,
 	OTS_SCRIPT_COUNT
 };
 

@@ -396,7 +396,8 @@ ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
     enum ots_share_state *out_state)
 {
 	char snow[24], sttl[24];
-	const char *args[3] = { owner_hash, snow, sttl };
+	const char *args[4] = { owner_hash != NULL ? owner_hash : "", snow,
+		sttl, owner_hash != NULL ? "0" : "1" };
 	redisReply *rep = NULL;
 	struct ots_str tag;
 	enum ots_err e;
@@ -407,7 +408,7 @@ ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
 	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
 	    (unsigned long long)receipt_ttl) != OTS_OK)
 		return OTS_ERR_INVAL;
-	e = eval_share(r, OTS_SCRIPT_REVOKE, id, 3, args, &rep, &tag);
+	e = eval_share(r, OTS_SCRIPT_REVOKE, id, 4, args, &rep, &tag);
 	if (e != OTS_OK)
 		return e;
 	if (ots_str_eq(tag, "ok")) {

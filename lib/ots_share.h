@@ -106,9 +106,10 @@ OTS_WARN_UNUSED enum ots_err ots_share_attempt(struct ots_rds *r,
     uint64_t receipt_ttl, uint64_t *left, enum ots_share_state *out_state);
 
 /*
- * Revokes share id if owner_hash matches its receipt.  OTS_OK: revoked
- * (remove its file); OTS_ERR_AUTH: wrong owner token; OTS_ERR_GONE:
- * already ended (*out_state says how); OTS_ERR_NOTFOUND: no such share.
+ * Revokes share id if owner_hash matches its receipt (owner_hash NULL: an
+ * operator revokes, no token needed).  OTS_OK: revoked (remove its
+ * file); OTS_ERR_AUTH: wrong owner token; OTS_ERR_GONE: already ended
+ * (*out_state says how); OTS_ERR_NOTFOUND: no such share.
  */
 OTS_WARN_UNUSED enum ots_err ots_share_revoke(struct ots_rds *r,
     const struct ots_tok *id, const char *owner_hash, uint64_t now,

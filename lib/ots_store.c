@@ -309,3 +309,34 @@ ots_store_scan(struct ots_store *st, bool parts, ots_store_visit_fn fn,
 	closedir(d);
 	return e;
 }
+
+enum ots_err
+ots_store_usage(struct ots_store *st, uint64_t *files, uint64_t *bytes)
+{
+	int fd;
+	DIR *d;
+	struct dirent *ent;
+
+	*files = 0;
+	*bytes = 0;
+	fd = openat(st->s_files, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return OTS_ERR_IO;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return OTS_ERR_IO;
+	}
+	while ((ent = readdir(d)) != NULL) {
+		struct stat sb;
+
+		if (!our_name(ent->d_name, false) ||
+		    fstatat(st->s_files, ent->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		(*files)++;
+		*bytes += (uint64_t)sb.st_size;
+	}
+	closedir(d);
+	return OTS_OK;
+}

@@ -91,6 +91,10 @@ typedef enum ots_err (*ots_store_visit_fn)(void *ctx, const char *name,
 OTS_WARN_UNUSED enum ots_err ots_store_scan(struct ots_store *st, bool parts,
     ots_store_visit_fn fn, void *ctx, uint64_t *removed);
 
+/* Counts the committed files and their bytes. */
+OTS_WARN_UNUSED enum ots_err ots_store_usage(struct ots_store *st,
+    uint64_t *files, uint64_t *bytes);
+
 /*
  * Probes that the data directory is writable: creates, syncs and removes
  * a file in tmp/.  For readiness checks.

@@ -1,0 +1,169 @@
+/*
+ * The operator's API, behind the admin bearer token (configured as its
+ * hash, OTS_ADMIN_TOKEN_HASH; off when unset):
+ *	GET /api/v1/admin/shares[?cursor=N]	live shares, never a name
+ *	DELETE /api/v1/admin/shares/{prefix}	revoke one by id prefix
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "ots_admin.h"
+#include "ots_form.h"
+#include "ots_log.h"
+#include "ots_share.h"
+#include "ots_banned.h"
+
+#define MOD "admin"
+#define PAGE_MAX 200
+
+/* Checks the bearer token; false when an answer (404/401/403) was sent. */
+static bool
+admin_ok(struct req *req)
+{
+	const char *want = req->req_app->a_cfg.c_admin_hash;
+	const char *auth = req_param(req, "HTTP_AUTHORIZATION");
+	uint8_t h[32];
+	char hex[65];
+
+	if (want[0] == '\0') {
+		resp_error(req, 404, "not_found", "The admin API is off "
+		    "(OTS_ADMIN_TOKEN_HASH is not set).");
+		return false;
+	}
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
+	    auth[7] == '\0') {
+		resp_error_x(req, 401, "admin_token_required", "Send the admin "
+		    "token: Authorization: Bearer TOKEN.",
+		    "WWW-Authenticate: Bearer realm=\"onetimeshare-admin\"\r\n");
+		return false;
+	}
+	crypto_generichash(h, sizeof(h), (const uint8_t *)auth + 7,
+	    strlen(auth + 7), NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if (sodium_memcmp(hex, want, 64) != 0) {
+		ots_log_warn(MOD, "req=%s wrong admin token", req->req_id);
+		resp_error(req, 403, "wrong_admin_token", "This is not the "
+		    "admin token.");
+		return false;
+	}
+	return true;
+}
+
+static void
+list_shares(struct req *req)
+{
+	static __thread struct ots_admin_share page[PAGE_MAX];
+	char cur[24];
+	struct ots_buf b;
+	uint64_t cursor = 0, next = 0, now = ots_now();
+	size_t n = 0, i, clen = 0;
+	bool found = false;
+	enum ots_err e;
+
+	if (ots_form_get(req->req_query.p, req->req_query.len, "cursor", cur,
+	    sizeof(cur) - 1, &clen, &found) != OTS_OK || (found &&
+	    ots_parse_u64(cur, clen, 0, UINT64_MAX, &cursor) != OTS_OK)) {
+		resp_error(req, 400, "bad_cursor", "cursor must be a number "
+		    "from a previous answer.");
+		return;
+	}
+	e = ots_admin_list(req->req_worker->w_rds, cursor, PAGE_MAX, page, &n,
+	    &next);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return;
+	}
+	ots_buf_init(&b, 64 * 1024);
+	e = ots_buf_adds(&b, "{\"shares\":[");
+	for (i = 0; i < n && e == OTS_OK; i++) {
+		char exp[32];
+
+		h_rfc3339(page[i].as_expires, exp);
+		e = ots_buf_addf(&b, "%s{\"id_prefix\":\"%s\",\"size\":%llu,"
+		    "\"age_seconds\":%llu,\"expires_at\":\"%s\","
+		    "\"protected\":%s}", i > 0 ? "," : "", page[i].as_prefix,
+		    (unsigned long long)page[i].as_size,
+		    (unsigned long long)(now > page[i].as_created ?
+		    now - page[i].as_created : 0), exp,
+		    page[i].as_protected ? "true" : "false");
+	}
+	if (e == OTS_OK)
+		e = ots_buf_addf(&b, "],\"next_cursor\":%llu}\n",
+		    (unsigned long long)next);
+	if (e == OTS_OK)
+		resp_send(req, 200, "application/json", NULL, b.b_data,
+		    b.b_len);
+	else
+		resp_from_err(req, e);
+	ots_buf_release(&b);
+}
+
+static void
+revoke_share(struct req *req, struct ots_str prefix)
+{
+	enum ots_share_state st = OTS_SHARE_UNKNOWN;
+	struct ots_tok id;
+	char body[96];
+	enum ots_err e;
+
+	e = ots_admin_find(req->req_worker->w_rds, prefix.p, prefix.len, &id);
+	if (e == OTS_ERR_INVAL) {
+		resp_error(req, 400, "bad_prefix", "Give 8 or more characters "
+		    "of one live share's id.");
+		return;
+	}
+	if (e == OTS_ERR_NOTFOUND) {
+		resp_error(req, 404, "not_found", "No live share has that id "
+		    "prefix.");
+		return;
+	}
+	if (e == OTS_OK)
+		e = ots_share_revoke(req->req_worker->w_rds, &id, NULL, ots_now(),
+		    req->req_app->a_cfg.c_tombstone_ttl, &st);
+	if (e == OTS_ERR_GONE) {
+		h_gone(req, st);
+		return;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return;
+	}
+	ots_metrics_add(req->req_app->a_metrics, OTS_M_DESTROYED_ADMIN, 1);
+	if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
+		ots_log_err(MOD, "req=%s cannot remove a revoked share's file "
+		    "(the sweeper will)", req->req_id);
+	ots_log_info(MOD, "req=%s an operator revoked a share", req->req_id);
+	if (ots_str_fmt(body, sizeof(body), "{\"id_prefix\":\"%.8s\","
+	    "\"state\":\"revoked\"}\n", id.t_str) != OTS_OK)
+		body[0] = '\0';
+	resp_send(req, 200, "application/json", NULL, body, strlen(body));
+}
+
+void
+h_admin(struct req *req, struct ots_str rest)
+{
+	bool get = strcmp(req->req_method, "GET") == 0;
+
+	if (rest.len == 0) {
+		req->req_route = "/api/v1/admin/shares";
+		if (!get) {
+			resp_error_x(req, 405, "method_not_allowed", "Use GET.",
+			    "Allow: GET\r\n");
+			return;
+		}
+		if (admin_ok(req))
+			list_shares(req);
+		return;
+	}
+	req->req_route = "/api/v1/admin/shares/{id}";
+	if (strcmp(req->req_method, "DELETE") != 0) {
+		resp_error_x(req, 405, "method_not_allowed", "Use DELETE.",
+		    "Allow: DELETE\r\n");
+		return;
+	}
+	if (admin_ok(req))
+		revoke_share(req, rest);
+}

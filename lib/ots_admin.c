@@ -1,0 +1,160 @@
+#include "ots_admin.h"
+
+#include <string.h>
+
+#include "ots_banned.h"
+
+/* "ots:{" id "}:s" */
+#define KEY_PREFIX "ots:{"
+#define KEY_SUFFIX "}:s"
+
+/* One SCAN step: fills keys (borrowed from *rep) and the next cursor. */
+static enum ots_err
+scan_step(struct ots_rds *r, uint64_t cursor, const char *match,
+    redisReply **rep, uint64_t *next)
+{
+	char cur[24];
+	const char *argv[6] = { "SCAN", cur, "MATCH", match, "COUNT", "500" };
+	redisReply *rp = NULL;
+	enum ots_err e;
+
+	if (ots_str_fmt(cur, sizeof(cur), "%llu", (unsigned long long)cursor)
+	    != OTS_OK)
+		return OTS_ERR_INVAL;
+	e = ots_rds_command(r, 6, argv, NULL, &rp);
+	if (e != OTS_OK)
+		return e;
+	if (rp->type != REDIS_REPLY_ARRAY || rp->elements != 2 ||
+	    rp->element[0]->type != REDIS_REPLY_STRING ||
+	    rp->element[1]->type != REDIS_REPLY_ARRAY ||
+	    ots_parse_u64(rp->element[0]->str, rp->element[0]->len, 0,
+	    UINT64_MAX, next) != OTS_OK) {
+		freeReplyObject(rp);
+		return OTS_ERR_REDIS;
+	}
+	*rep = rp;
+	return OTS_OK;
+}
+
+/* The id inside a share key, if it is one. */
+static bool
+key_id(const redisReply *k, struct ots_tok *id)
+{
+	size_t pl = sizeof(KEY_PREFIX) - 1, sl = sizeof(KEY_SUFFIX) - 1;
+
+	return k->type == REDIS_REPLY_STRING &&
+	    k->len == pl + OTS_TOK_CHARS + sl &&
+	    memcmp(k->str, KEY_PREFIX, pl) == 0 &&
+	    memcmp(k->str + pl + OTS_TOK_CHARS, KEY_SUFFIX, sl) == 0 &&
+	    ots_tok_parse(k->str + pl, OTS_TOK_CHARS, id) == OTS_OK;
+}
+
+static enum ots_err
+read_share(struct ots_rds *r, const redisReply *key, const struct ots_tok *id,
+    struct ots_admin_share *s)
+{
+	const char *argv[6] = { "HMGET", key->str, "size", "created",
+		"expires", "salt" };
+	size_t argvlen[6] = { 5, key->len, 4, 7, 7, 4 };
+	redisReply *rep = NULL;
+	enum ots_err e;
+	int i;
+
+	e = ots_rds_command(r, 6, argv, argvlen, &rep);
+	if (e != OTS_OK)
+		return e;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING) {
+		/* Expired or claimed between SCAN and HMGET. */
+		freeReplyObject(rep);
+		return OTS_ERR_NOTFOUND;
+	}
+	memset(s, 0, sizeof(*s));
+	memcpy(s->as_prefix, id->t_str, OTS_ADMIN_PREFIX);
+	for (i = 0; i < 3; i++) {
+		const redisReply *v = rep->element[i];
+		uint64_t *dst = i == 0 ? &s->as_size : i == 1 ? &s->as_created
+		    : &s->as_expires;
+
+		if (v->type != REDIS_REPLY_STRING ||
+		    ots_parse_u64(v->str, v->len, 0, UINT64_MAX, dst) != OTS_OK)
+			e = OTS_ERR_REDIS;
+	}
+	s->as_protected = rep->element[3]->type == REDIS_REPLY_STRING &&
+	    rep->element[3]->len > 0;
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_admin_list(struct ots_rds *r, uint64_t cursor, size_t max,
+    struct ots_admin_share *out, size_t *n, uint64_t *next)
+{
+	enum ots_err e = OTS_OK;
+
+	*n = 0;
+	*next = cursor;
+	do {
+		redisReply *rep = NULL;
+		size_t i;
+
+		e = scan_step(r, *next, KEY_PREFIX "*" KEY_SUFFIX, &rep, next);
+		if (e != OTS_OK)
+			return e;
+		for (i = 0; i < rep->element[1]->elements && e == OTS_OK;
+		    i++) {
+			struct ots_tok id;
+
+			if (*n == max)
+				break;
+			if (!key_id(rep->element[1]->element[i], &id))
+				continue;
+			e = read_share(r, rep->element[1]->element[i], &id,
+			    &out[*n]);
+			if (e == OTS_OK)
+				(*n)++;
+			else if (e == OTS_ERR_NOTFOUND)
+				e = OTS_OK;
+		}
+		freeReplyObject(rep);
+	} while (e == OTS_OK && *next != 0 && *n < max);
+	return e;
+}
+
+enum ots_err
+ots_admin_find(struct ots_rds *r, const char *prefix, size_t len,
+    struct ots_tok *id)
+{
+	char match[64];
+	uint64_t cursor = 0;
+	size_t i, found = 0;
+	enum ots_err e;
+
+	if (len < OTS_ADMIN_PREFIX || len > OTS_TOK_CHARS)
+		return OTS_ERR_INVAL;
+	for (i = 0; i < len; i++) {
+		char c = prefix[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return OTS_ERR_INVAL;
+	}
+	if (ots_str_fmt(match, sizeof(match), KEY_PREFIX "%.*s*" KEY_SUFFIX,
+	    (int)len, prefix) != OTS_OK)
+		return OTS_ERR_INVAL;
+	do {
+		redisReply *rep = NULL;
+
+		e = scan_step(r, cursor, match, &rep, &cursor);
+		if (e != OTS_OK)
+			return e;
+		for (i = 0; i < rep->element[1]->elements; i++) {
+			if (key_id(rep->element[1]->element[i], id))
+				found++;
+		}
+		freeReplyObject(rep);
+	} while (cursor != 0 && found <= 1);
+	if (found == 0)
+		return OTS_ERR_NOTFOUND;
+	return found == 1 ? OTS_OK : OTS_ERR_INVAL;
+}

@@ -1,0 +1,45 @@
+/*
+ * ots_admin: what an operator may see and do: list the live shares
+ * (never a name: only an id prefix, size, times, protection) and find one
+ * by id prefix to revoke it.  Listing walks Redis with SCAN, so it sees
+ * one node of a cluster; that is enough for the single-Redis deploys the
+ * admin page is for (docs/OPERATIONS.md).
+ */
+#ifndef OTS_ADMIN_H
+#define OTS_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ots_rds.h"
+#include "ots_tok.h"
+#include "ots_util.h"
+
+/* Characters of the id shown to operators. */
+#define OTS_ADMIN_PREFIX 8
+
+struct ots_admin_share {
+	char as_prefix[OTS_ADMIN_PREFIX + 1];
+	uint64_t as_size;
+	uint64_t as_created;
+	uint64_t as_expires;
+	bool as_protected;
+};
+
+/*
+ * Lists up to max live shares from SCAN cursor; *next is the cursor to
+ * continue from (0 when done).  *n entries of out are filled.
+ */
+OTS_WARN_UNUSED enum ots_err ots_admin_list(struct ots_rds *r, uint64_t cursor,
+    size_t max, struct ots_admin_share *out, size_t *n, uint64_t *next);
+
+/*
+ * Finds the one live share whose id starts with prefix (8 to 22
+ * base64url characters).  OTS_ERR_INVAL for a malformed prefix or one
+ * that matches several shares, OTS_ERR_NOTFOUND when none.
+ */
+OTS_WARN_UNUSED enum ots_err ots_admin_find(struct ots_rds *r,
+    const char *prefix, size_t len, struct ots_tok *id);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * ots_metrics: counters and latency histograms, true across every worker
+ * process and host.  Each process counts in memory (atomics, lock-free on
+ * the request path) and a housekeeping thread adds its counts to one
+ * Redis hash, ots:{metrics}, about once a second (one script call).
+ * /metrics renders that hash in the Prometheus text format (0.0.4).
+ */
+#ifndef OTS_METRICS_H
+#define OTS_METRICS_H
+
+#include <stdint.h>
+
+#include "ots_buf.h"
+#include "ots_rds.h"
+#include "ots_util.h"
+
+enum ots_metric {
+	OTS_M_UPLOADS = 0,	/* shares created */
+	OTS_M_CLAIMS_WON,
+	OTS_M_CLAIMS_LOST,	/* lost the race, or already gone */
+	OTS_M_BYTES_IN,
+	OTS_M_BYTES_OUT,
+	OTS_M_WRONG_PASSWORDS,
+	OTS_M_DESTROYED_LOCKED,
+	OTS_M_DESTROYED_REVOKED,
+	OTS_M_DESTROYED_ADMIN,
+	OTS_M_LIMITED_UPLOAD,
+	OTS_M_LIMITED_CLAIM,
+	OTS_M_LIMITED_META,
+	OTS_M_COUNT
+};
+
+/* The routes latency is kept for (request log patterns). */
+#define OTS_METRICS_ROUTES 12
+/* Histogram bucket bounds in milliseconds, then +Inf. */
+#define OTS_METRICS_BUCKETS 12
+/* Statuses counted one by one; anything else counts as "other". */
+#define OTS_METRICS_STATUSES 18
+
+struct ots_metrics {
+	uint64_t m_count[OTS_M_COUNT];
+	uint64_t m_status[OTS_METRICS_STATUSES + 1];
+	uint64_t m_bucket[OTS_METRICS_ROUTES][OTS_METRICS_BUCKETS + 1];
+	uint64_t m_sum_ms[OTS_METRICS_ROUTES];
+};
+
+/* Zeroes m; cannot fail. */
+void ots_metrics_init(struct ots_metrics *m);
+
+/* Adds n to counter c.  Thread-safe, lock-free. */
+void ots_metrics_add(struct ots_metrics *m, enum ots_metric c, uint64_t n);
+
+/*
+ * Records one finished request: its route pattern (as logged), status
+ * and duration.  Thread-safe, lock-free.
+ */
+void ots_metrics_request(struct ots_metrics *m, const char *route, int status,
+    uint64_t ms);
+
+/*
+ * Adds everything counted since the last flush to Redis and zeroes it;
+ * on failure the counts are kept for the next flush.  One thread at a
+ * time.
+ */
+OTS_WARN_UNUSED enum ots_err ots_metrics_flush(struct ots_metrics *m,
+    struct ots_rds *r);
+
+/* Sets the stored-content gauges (from the sweeper's scan). */
+OTS_WARN_UNUSED enum ots_err ots_metrics_set_stored(struct ots_rds *r,
+    uint64_t files, uint64_t bytes);
+
+/* Reads the shared hash and appends the Prometheus text to out. */
+OTS_WARN_UNUSED enum ots_err ots_metrics_render(struct ots_rds *r,
+    struct ots_buf *out);
+
+#endif

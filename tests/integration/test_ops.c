@@ -1,0 +1,309 @@
+/*
+ * Operations against the real stack: metrics across processes, the
+ * admin API and its token, configuration checks, and a worker killed
+ * under load.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include "itest.h"
+
+#define ADMIN_TOKEN "itest-admin-token-0123456789abcdef"
+/* BLAKE2b-256 of ADMIN_TOKEN, from onetimeshare-fcgi --hash-admin-token. */
+static char admin_hash[65];
+
+static void
+run_capture(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	cr_assert(p != NULL);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+static const char *
+binary(void)
+{
+	static char path[1024];
+	char file[1024];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/run/binary", itest_state());
+	f = fopen(file, "r");
+	cr_assert(f != NULL);
+	cr_assert(fgets(path, sizeof(path), f) != NULL);
+	fclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	return path;
+}
+
+static void
+admin_on(void)
+{
+	char cmd[2048], out[256];
+
+	snprintf(cmd, sizeof(cmd), "echo %s | %s --hash-admin-token",
+	    ADMIN_TOKEN, binary());
+	run_capture(cmd, out, sizeof(out));
+	cr_assert(strncmp(out, "OTS_ADMIN_TOKEN_HASH=", 21) == 0, "%s", out);
+	memcpy(admin_hash, out + 21, 64);
+	admin_hash[64] = '\0';
+	setenv("OTS_ADMIN_TOKEN_HASH", admin_hash, 1);
+	devstack("workers-stop");
+	devstack("workers-start");
+}
+
+static void
+admin_off(void)
+{
+	unsetenv("OTS_ADMIN_TOKEN_HASH");
+	devstack("workers-stop");
+	devstack("workers-start");
+}
+
+TestSuite(ops, .timeout = 120, .init = admin_on, .fini = admin_off);
+
+/* The value of a metric line "name value" in the /metrics text. */
+static long long
+metric(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return -1;
+}
+
+static char *
+scrape(void)
+{
+	struct http_resp r;
+	char *body;
+
+	cr_assert_eq(http_do("GET", "/metrics", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.headers, "text/plain; version=0.0.4") != NULL);
+	body = r.body;
+	r.body = NULL;
+	http_resp_free(&r);
+	return body;
+}
+
+Test(ops, metrics_count_traffic_across_processes)
+{
+	struct timespec flush = { 2, 200000000 };
+	char *before, *after;
+	struct http_resp r;
+	struct link l;
+	int i;
+
+	before = scrape();
+	/* Many requests over fresh connections reach both workers. */
+	for (i = 0; i < 10; i++) {
+		cr_assert_eq(upload_put("metric.txt", "0123456789", 10, &l), 201);
+		cr_assert_eq(claim(l.id, l.key, &r), 0);
+		cr_assert_eq(r.status, 200);
+		http_resp_free(&r);
+		cr_assert_eq(claim(l.id, l.key, &r), 0);
+		cr_assert_eq(r.status, 410);
+		http_resp_free(&r);
+	}
+	nanosleep(&flush, NULL);	/* each process flushes every second */
+	after = scrape();
+	cr_assert_eq(metric(after, "ots_uploads_total") -
+	    metric(before, "ots_uploads_total"), 10, "%s", after);
+	cr_assert_eq(metric(after, "ots_claims_total{result=\"won\"}") -
+	    metric(before, "ots_claims_total{result=\"won\"}"), 10);
+	cr_assert_eq(metric(after, "ots_claims_total{result=\"gone\"}") -
+	    metric(before, "ots_claims_total{result=\"gone\"}"), 10);
+	cr_assert_eq(metric(after, "ots_http_responses_total{status=\"201\"}") -
+	    metric(before, "ots_http_responses_total{status=\"201\"}"), 10);
+	cr_assert_geq(metric(after, "ots_bytes_sent_total") -
+	    metric(before, "ots_bytes_sent_total"), 100);
+	cr_assert_eq(metric(after,
+	    "ots_request_duration_seconds_count{route=\"/d/{id}\"}") -
+	    metric(before,
+	    "ots_request_duration_seconds_count{route=\"/d/{id}\"}"), 20);
+	cr_assert(strstr(after, "ots_request_duration_seconds_bucket{route="
+	    "\"/d/{id}\",le=\"+Inf\"}") != NULL);
+	cr_assert(strstr(after, "ots_stored_bytes ") != NULL);
+	free(before);
+	free(after);
+}
+
+static long
+admin_request(const char *method, const char *path, const char *token,
+    struct http_resp *r)
+{
+	char auth[256];
+	const char *const h[] = { auth, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	cr_assert_eq(http_do(method, path, token != NULL ? h : NULL, NULL, 0,
+	    r), 0);
+	return r->status;
+}
+
+Test(ops, admin_api_needs_the_token)
+{
+	struct http_resp r;
+
+	cr_assert_eq(admin_request("GET", "/api/v1/admin/shares", NULL, &r),
+	    401);
+	http_resp_free(&r);
+	cr_assert_eq(admin_request("GET", "/api/v1/admin/shares",
+	    "not-the-admin-token", &r), 403);
+	http_resp_free(&r);
+	cr_assert_eq(admin_request("DELETE",
+	    "/api/v1/admin/shares/AAAAAAAAAAAA", "nope", &r), 403);
+	http_resp_free(&r);
+	cr_assert_eq(admin_request("GET", "/api/v1/admin/shares", ADMIN_TOKEN,
+	    &r), 200);
+	cr_assert(strstr(r.body, "\"shares\":[") != NULL);
+	http_resp_free(&r);
+}
+
+Test(ops, admin_lists_without_names_and_revokes_by_prefix)
+{
+	struct http_resp r;
+	struct link l;
+	char path[128], prefix[9];
+
+	cr_assert_eq(upload_put("Quarterly-Secret-Plan.pdf", "plan", 4, &l),
+	    201);
+	memcpy(prefix, l.id, 8);
+	prefix[8] = '\0';
+	cr_assert_eq(admin_request("GET", "/api/v1/admin/shares", ADMIN_TOKEN,
+	    &r), 200);
+	cr_assert(strstr(r.body, prefix) != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, l.id) == NULL, "the full id was listed");
+	cr_assert(strstr(r.body, "Quarterly") == NULL, "a name was listed");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/admin/shares/%s", prefix);
+	cr_assert_eq(admin_request("DELETE", path, ADMIN_TOKEN, &r), 200);
+	http_resp_free(&r);
+	cr_assert(!data_has(l.id));
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 410);
+	cr_assert(strstr(r.body, "revoked") != NULL);
+	http_resp_free(&r);
+	cr_assert_eq(admin_request("DELETE", path, ADMIN_TOKEN, &r), 404);
+	http_resp_free(&r);
+	cr_assert_eq(admin_request("DELETE", "/api/v1/admin/shares/short",
+	    ADMIN_TOKEN, &r), 400);
+	http_resp_free(&r);
+}
+
+/* Runs the binary's --check-config with one more variable; its status. */
+static int
+check_config(const char *assignment, char *out, size_t size)
+{
+	char cmd[2048];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "env %s %s --check-config 2>&1",
+	    assignment, binary());
+	p = popen(cmd, "r");
+	cr_assert(p != NULL);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(ops, every_bad_setting_is_refused_by_name)
+{
+	static const char *const bad[] = { "OTS_REDIS=nowhere",
+		"OTS_REDIS_TIMEOUT_MS=5", "OTS_DATA_DIR=relative/dir",
+		"OTS_BASE_URL=ftp://x", "OTS_MAX_SIZE=huge",
+		"OTS_EXPIRY_MIN=10d", "OTS_EXPIRY_DEFAULT=1y",
+		"OTS_TOMBSTONE_TTL=5", "OTS_ARGON2_MEMORY=1K",
+		"OTS_ARGON2_TIME=0", "OTS_ARGON2_LANES=9",
+		"OTS_ARGON2_CONCURRENCY=0", "OTS_PASSWORD_MAX=0",
+		"OTS_PASSWORD_ATTEMPTS=0", "OTS_RATE_UPLOAD=fast",
+		"OTS_TRUSTED_PROXIES=10.0.0.0/99", "OTS_SWEEP_INTERVAL=2h",
+		"OTS_ADMIN_TOKEN_HASH=abc", "OTS_THREADS=0",
+		"OTS_DRAIN_MS=-1", "OTS_LOG_LEVEL=loud" };
+	char out[4096], name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(check_config(bad[i], out, sizeof(out)), 2,
+		    "%s was accepted", bad[i]);
+		snprintf(name, sizeof(name), "%.*s",
+		    (int)strcspn(bad[i], "="), bad[i]);
+		cr_assert(strstr(out, name) != NULL, "%s: message does not name "
+		    "it: %s", bad[i], out);
+	}
+	cr_assert_eq(check_config("OTS_REDIS_PASSWORD=hunter2hunter2", out,
+	    sizeof(out)), 0);
+	cr_assert(strstr(out, "hunter2hunter2") == NULL, "a secret was shown");
+	cr_assert(strstr(out, "OTS_REDIS_PASSWORD=(set, hidden)") != NULL);
+}
+
+/* A worker's pid from its pid file. */
+static long
+worker_pid(int n)
+{
+	char path[1024];
+	FILE *f;
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/fcgi-%d.pid", itest_state(), n);
+	f = fopen(path, "r");
+	cr_assert(f != NULL);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return pid;
+}
+
+Test(ops, a_killed_worker_loses_nothing)
+{
+	enum { ROUNDS = 60 };
+	static struct link links[ROUNDS];
+	struct http_resp r;
+	int i, ok = 0, failed = 0;
+
+	for (i = 0; i < ROUNDS; i++)
+		cr_assert_eq(upload_put("kill.txt", "survivor", 8, &links[i]),
+		    201);
+	/* Kill one worker mid-stream; nginx routes around it. */
+	for (i = 0; i < ROUNDS; i++) {
+		if (i == ROUNDS / 3)
+			cr_assert_eq(kill((pid_t)worker_pid(1), SIGKILL), 0);
+		cr_assert_eq(claim(links[i].id, links[i].key, &r), 0);
+		if (r.status == 200) {
+			cr_assert_str_eq(r.body, "survivor");
+			ok++;
+		} else {
+			failed++;
+		}
+		http_resp_free(&r);
+	}
+	/* Only requests in flight at the kill may fail; none here was. */
+	cr_assert_eq(failed, 0, "%d claims failed after the kill", failed);
+	cr_assert_eq(ok, ROUNDS);
+	for (i = 0; i < ROUNDS; i++) {
+		cr_assert_eq(claim(links[i].id, links[i].key, &r), 0);
+		cr_assert_eq(r.status, 410, "share %d served twice", i);
+		http_resp_free(&r);
+	}
+	devstack("workers-start");	/* what systemd's Restart= does */
+}
