@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -239,6 +240,47 @@ test('an over-size file is refused before upload', async () => {
   }
 });
 
+test('the operator page lists shares without names and revokes', async () => {
+  const token = 'e2e-admin-token-0123456789abcdef';
+  const bin = readFileSync(join(process.env.OTS_TEST_STATE, 'run/binary'), 'utf8').trim();
+  const hash = execFileSync(bin, ['--hash-admin-token'], { input: token + '\n' })
+    .toString().trim().replace('OTS_ADMIN_TOKEN_HASH=', '');
+  devstack(['workers-stop']);
+  devstack(['workers-start'], { OTS_ADMIN_TOKEN_HASH: hash });
+  try {
+    const sender = await watchedPage();
+    await sender.goto(BASE + '/');
+    await sender.waitForFunction(() => document.querySelectorAll('#expires option').length > 0);
+    await sender.setInputFiles('#file', { name: 'Payroll-Secret.xlsx', mimeType: 'application/octet-stream',
+      buffer: Buffer.from('numbers') });
+    await sender.click('#send');
+    await sender.waitForSelector('#result:not([hidden])');
+    const link = await sender.inputValue('#link');
+    const prefix = new URL(link).pathname.split('/')[2].slice(0, 8);
+
+    const admin = await watchedPage();
+    await admin.goto(BASE + '/admin');
+    await admin.fill('#token', 'wrong-token-0123456789');
+    await admin.click('#login button[type="submit"]');
+    await admin.waitForFunction(() => document.getElementById('error').textContent !== '');
+    assert.match(await admin.textContent('#error'), /not the admin token/);
+    await admin.fill('#token', token);
+    await admin.click('#login button[type="submit"]');
+    await admin.waitForSelector('#shares:not([hidden])');
+    const table = await admin.textContent('#shares');
+    assert.ok(table.includes(prefix), 'the new share is not listed');
+    assert.ok(!table.includes('Payroll'), 'a file name was shown');
+    await shot(admin, '12-admin');
+    await admin.click(`button[aria-label="Revoke share ${prefix}"]`);
+    await admin.waitForFunction((p) => /revoked/.test(document.getElementById('status').textContent), prefix);
+    assert.equal(await apiState(link), 410);
+    for (const p of [sender, admin]) await p.context().close();
+  } finally {
+    devstack(['workers-stop']);
+    devstack(['workers-start']);
+  }
+});
+
 test('an incomplete link explains itself', async () => {
   const sender = await watchedPage();
   const { link } = await sendText(sender, 'x');
@@ -261,7 +303,7 @@ test('the pages fit a phone screen', async () => {
 });
 
 test('every page is served with a strict CSP', async () => {
-  for (const path of ['/', '/static/send.js', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/o/AAAAAAAAAAAAAAAAAAAAAA']) {
+  for (const path of ['/', '/static/send.js', '/d/AAAAAAAAAAAAAAAAAAAAAA', '/o/AAAAAAAAAAAAAAAAAAAAAA', '/admin']) {
     const r = await fetch(BASE + path, { headers: { Accept: 'text/html' } });
     assert.equal(r.status, 200, path);
     const csp = r.headers.get('content-security-policy') || '';
