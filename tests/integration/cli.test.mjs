@@ -159,6 +159,32 @@ test('exit codes for the other failures', () => {
   }
 });
 
+test('admin list and revoke from the command line', () => {
+  const token = 'cli-admin-token-0123456789abcdef';
+  const state = process.env.OTS_TEST_STATE;
+  const bin = readFileSync(join(state, 'run/binary'), 'utf8').trim();
+  const hash = execFileSync(bin, ['--hash-admin-token'], { input: token + '\n' })
+    .toString().trim().replace('OTS_ADMIN_TOKEN_HASH=', '');
+  devstack(['workers-stop']);
+  devstack(['workers-start'], { OTS_ADMIN_TOKEN_HASH: hash });
+  try {
+    const link = send(['-n', 'Board-Minutes-Secret.txt', '--text', 'minutes']);
+    const prefix = /\/d\/([A-Za-z0-9_-]{8})/.exec(link)[1];
+    const env = { OTS_ADMIN_TOKEN: token };
+    let r = ots(['admin', 'list'], { env });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out.toString(), new RegExp(`^${prefix}  \\d+ bytes`, 'm'));
+    assert.doesNotMatch(r.out.toString(), /Board-Minutes/);
+    assert.equal(ots(['admin', 'list'], { env: { OTS_ADMIN_TOKEN: 'wrong-token-000000000' } }).code, 3);
+    r = ots(['admin', 'revoke', prefix], { env });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(ots(['get', '-o', '-', link]).code, 2);
+  } finally {
+    devstack(['workers-stop']);
+    devstack(['workers-start']);
+  }
+});
+
 test('--help documents the exit codes', () => {
   const r = ots(['--help']);
   assert.equal(r.code, 0);
