@@ -14,8 +14,8 @@ void
 ots_cfg_defaults(struct ots_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	memcpy(c->c_redis_path, "/run/onetimeshare/redis.sock",
-	    sizeof("/run/onetimeshare/redis.sock"));
+	memcpy(c->c_redis_path, "/run/onetimeshare-redis/redis.sock",
+	    sizeof("/run/onetimeshare-redis/redis.sock"));
 	c->c_redis_port = 6379;
 	c->c_redis_timeout_ms = 1000;
 	memcpy(c->c_data_dir, "/var/lib/onetimeshare",

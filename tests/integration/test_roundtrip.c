@@ -111,6 +111,19 @@ Test(roundtrip, chunked_upload_round_trips)
 	fill_pattern(data, sizeof(data), 77);
 	cr_assert_eq(http_do("PUT", "/api/v1/files/c.bin", h, data,
 	    sizeof(data), &r), 0);
+	/*
+	 * Behind lighttpd (make itest-lighttpd) a chunked body cannot reach
+	 * a FastCGI app while streaming: lighttpd 1.4.69 needs the length
+	 * for CONTENT_LENGTH and answers 411 Length Required rather than
+	 * collect the body first (which would put plaintext in its temp
+	 * files).  deploy/lighttpd/onetimeshare.conf, docs/OPERATIONS.md.
+	 */
+	if (getenv("OTS_WEB") != NULL && strcmp(getenv("OTS_WEB"),
+	    "lighttpd") == 0) {
+		cr_assert_eq(r.status, 411, "%ld %s", r.status, r.body);
+		http_resp_free(&r);
+		return;
+	}
 	cr_assert_eq(r.status, 201, "%s", r.body);
 	cr_assert(link_parse(r.body, &l));
 	http_resp_free(&r);
