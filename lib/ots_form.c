@@ -12,33 +12,7 @@
 static enum ots_err
 decode(const char *in, size_t len, char *out, size_t max, size_t *out_len)
 {
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		char c = in[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (len - i < 3)
-				return OTS_ERR_INVAL;
-			hi = ots_hexval(in[i + 1]);
-			lo = ots_hexval(in[i + 2]);
-			if (hi < 0 || lo < 0)
-				return OTS_ERR_INVAL;
-			c = (char)(hi << 4 | lo);
-			i += 3;
-		} else {
-			if (c == '+')
-				c = ' ';
-			i++;
-		}
-		if (o >= max)
-			return OTS_ERR_TOOBIG;
-		out[o++] = c;
-	}
-	*out_len = o;
-	return OTS_OK;
+	return ots_pct_decode(in, len, true, out, max, out_len);
 }
 
 enum ots_err

@@ -71,6 +71,14 @@ OTS_WARN_UNUSED OTS_PRINTF(3, 4) enum ots_err ots_str_fmt(char *buf,
 /* The value of hex digit c, or -1. */
 int ots_hexval(char c);
 
+/*
+ * Percent-decodes len bytes into out (at most max bytes); with
+ * plus_is_space, '+' becomes ' ' (forms) else it stays (paths).
+ * OTS_ERR_INVAL for a bad escape, OTS_ERR_TOOBIG past max.
+ */
+OTS_WARN_UNUSED enum ots_err ots_pct_decode(const char *in, size_t len,
+    bool plus_is_space, char *out, size_t max, size_t *out_len);
+
 /* Seconds since the epoch (CLOCK_REALTIME). */
 uint64_t ots_now(void);
 
