@@ -90,6 +90,23 @@ reply_tag(const redisReply *rep, struct ots_str *tag)
 	return OTS_OK;
 }
 
+/*
+ * The common answers of the claim, attempt and revoke scripts for a share
+ * that is no longer available: {'gone', state} is OTS_ERR_GONE with the
+ * state, {'unknown'} OTS_ERR_NOTFOUND, anything else a Redis error.
+ */
+static enum ots_err
+ended(const redisReply *rep, struct ots_str tag, enum ots_share_state *state)
+{
+	if (ots_str_eq(tag, "gone") && rep->elements == 2) {
+		*state = parse_state(rep->element[1]);
+		return OTS_ERR_GONE;
+	}
+	if (ots_str_eq(tag, "unknown"))
+		return OTS_ERR_NOTFOUND;
+	return OTS_ERR_REDIS;
+}
+
 enum ots_err
 ots_share_register(struct ots_rds *r, const struct ots_tok *id,
     const struct ots_share_new *n)
@@ -309,13 +326,8 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 		out->sh_state = OTS_SHARE_CLAIMED;
 		out->sh_claimed_at = now;
 		e = get_u64(rep->element[1], &out->sh_size);
-	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
-		out->sh_state = parse_state(rep->element[1]);
-		e = OTS_ERR_GONE;
-	} else if (ots_str_eq(tag, "unknown")) {
-		e = OTS_ERR_NOTFOUND;
 	} else {
-		e = OTS_ERR_REDIS;
+		e = ended(rep, tag, &out->sh_state);
 	}
 out:
 	freeReplyObject(rep);
@@ -378,13 +390,8 @@ ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
 	} else if (ots_str_eq(tag, "locked")) {
 		*out_state = OTS_SHARE_LOCKED;
 		e = OTS_ERR_GONE;
-	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
-		*out_state = parse_state(rep->element[1]);
-		e = OTS_ERR_GONE;
-	} else if (ots_str_eq(tag, "unknown")) {
-		e = OTS_ERR_NOTFOUND;
 	} else {
-		e = OTS_ERR_REDIS;
+		e = ended(rep, tag, out_state);
 	}
 	freeReplyObject(rep);
 	return e;
@@ -415,13 +422,8 @@ ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
 		*out_state = OTS_SHARE_REVOKED;
 	} else if (ots_str_eq(tag, "forbidden")) {
 		e = OTS_ERR_AUTH;
-	} else if (ots_str_eq(tag, "gone") && rep->elements == 2) {
-		*out_state = parse_state(rep->element[1]);
-		e = OTS_ERR_GONE;
-	} else if (ots_str_eq(tag, "unknown")) {
-		e = OTS_ERR_NOTFOUND;
 	} else {
-		e = OTS_ERR_REDIS;
+		e = ended(rep, tag, out_state);
 	}
 	freeReplyObject(rep);
 	return e;
