@@ -138,20 +138,56 @@ http_header(const struct http_resp *r, const char *name)
 	return NULL;
 }
 
-void
-record_secret(const char *s)
+static void
+record_to(const char *file, const char *s)
 {
 	char path[1024];
 	FILE *f;
 
 	if (strlen(s) < 8 || strchr(s, '\n') != NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/used-secrets", itest_state());
+	snprintf(path, sizeof(path), "%s/%s", itest_state(), file);
 	f = fopen(path, "a");
 	if (f == NULL)
 		return;
 	fprintf(f, "%s\n", s);
 	fclose(f);
+}
+
+void
+record_secret(const char *s)
+{
+	record_to("used-secrets", s);
+}
+
+void
+record_id(const char *id)
+{
+	record_to("used-ids", id);
+}
+
+/*
+ * A text payload is plaintext that must never be at rest or in a log:
+ * record it when it is long enough to look for (binary payloads carry
+ * PLAINTEXT_MARKER instead, from fill_pattern).
+ */
+static void
+record_payload(const void *data, size_t len)
+{
+	char text[256];
+	size_t i;
+
+	if (len < 8 || len >= sizeof(text))
+		return;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = ((const unsigned char *)data)[i];
+
+		if (ch < 0x20 || ch > 0x7e)
+			return;
+	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	record_secret(text);
 }
 
 bool
@@ -174,7 +210,7 @@ link_parse(const char *text, struct link *l)
 		return false;
 	memcpy(l->id, d, idlen);
 	memcpy(l->key, hash + 1, keylen);
-	record_secret(l->id);
+	record_id(l->id);
 	record_secret(l->key);
 	return idlen == 22 && keylen == 22;
 }
@@ -188,6 +224,7 @@ upload_put(const char *name, const void *data, size_t len, struct link *l)
 
 	snprintf(path, sizeof(path), "/api/v1/files/%s", name);
 	record_secret(name);
+	record_payload(data, len);
 	cr_assert_eq(http_do("PUT", path, NULL, data, len, &r), 0);
 	status = r.status;
 	if (status == 201 && l != NULL)
@@ -347,6 +384,8 @@ fill_pattern(uint8_t *p, size_t n, uint32_t seed)
 		x ^= x << 5;
 		p[i] = (uint8_t)x;
 	}
+	for (i = 0; i + sizeof(PLAINTEXT_MARKER) - 1 <= n; i += 4096)
+		memcpy(p + i, PLAINTEXT_MARKER, sizeof(PLAINTEXT_MARKER) - 1);
 }
 
 bool
@@ -414,6 +453,7 @@ upload_pw(const char *password, const void *data, size_t len,
 
 	snprintf(pwh, sizeof(pwh), "X-Password: %s", password);
 	record_secret(password);
+	record_payload(data, len);
 	cr_assert_eq(http_do("PUT", "/api/v1/files/p.txt", h, data, len, &r),
 	    0);
 	status = r.status;

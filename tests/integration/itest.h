@@ -40,6 +40,19 @@ char *http_header(const struct http_resp *r, const char *name);
  */
 void record_secret(const char *s);
 
+/*
+ * Records a share id: ids may sit at rest (file names, Redis keys) but
+ * never in a log.  tests/integration/run looks for them in the logs only.
+ */
+void record_id(const char *id);
+
+/*
+ * A marker that every test payload from fill_pattern() carries (and
+ * text payloads should): tests/integration/run fails when it shows up
+ * at rest (data folder, nginx's temp files, Redis' files) or in a log.
+ */
+#define PLAINTEXT_MARKER "OTS-PLAINTEXT-MARKER"
+
 /* A link's parts. */
 struct link {
 	char id[64];
@@ -93,7 +106,8 @@ long upload_pw(const char *password, const void *data, size_t len,
 int claim_pw(const char *id, const char *key, const char *password,
     struct http_resp *out);
 
-/* Fills p with a deterministic pattern derived from seed. */
+/* Fills p with a deterministic pattern derived from seed, with
+ * PLAINTEXT_MARKER at every 4 KiB boundary where it fits. */
 void fill_pattern(uint8_t *p, size_t n, uint32_t seed);
 
 /* Polls cond() every 50 ms for up to ms; true if it became true. */
