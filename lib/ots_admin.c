@@ -24,21 +24,32 @@ scan_step(struct ots_rds *r, uint64_t cursor, const char *match,
 	e = ots_rds_command(r, 6, argv, NULL, &rp);
 	if (e != OTS_OK)
 		return e;
-	if (rp->type != REDIS_REPLY_ARRAY || rp->elements != 2 ||
-	    rp->element[0]->type != REDIS_REPLY_STRING ||
-	    rp->element[1]->type != REDIS_REPLY_ARRAY ||
-	    ots_parse_u64(rp->element[0]->str, rp->element[0]->len, 0,
-	    UINT64_MAX, next) != OTS_OK) {
+	e = ots_admin_decode_scan(rp, next);
+	if (e != OTS_OK) {
 		freeReplyObject(rp);
-		return OTS_ERR_REDIS;
+		return e;
 	}
 	*rep = rp;
 	return OTS_OK;
 }
 
-/* The id inside a share key, if it is one. */
-static bool
-key_id(const redisReply *k, struct ots_tok *id)
+enum ots_err
+ots_admin_decode_scan(const redisReply *rep, uint64_t *next)
+{
+	uint64_t v;
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING ||
+	    rep->element[1]->type != REDIS_REPLY_ARRAY ||
+	    ots_parse_u64(rep->element[0]->str, rep->element[0]->len, 0,
+	    UINT64_MAX, &v) != OTS_OK)
+		return OTS_ERR_REDIS;
+	*next = v;
+	return OTS_OK;
+}
+
+bool
+ots_admin_key_id(const redisReply *k, struct ots_tok *id)
 {
 	size_t pl = sizeof(KEY_PREFIX) - 1, sl = sizeof(KEY_SUFFIX) - 1;
 
@@ -58,18 +69,28 @@ read_share(struct ots_rds *r, const redisReply *key, const struct ots_tok *id,
 	size_t argvlen[6] = { 5, key->len, 4, 7, 7, 4 };
 	redisReply *rep = NULL;
 	enum ots_err e;
-	int i;
 
 	e = ots_rds_command(r, 6, argv, argvlen, &rep);
 	if (e != OTS_OK)
 		return e;
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
-	    rep->element[0]->type != REDIS_REPLY_STRING) {
-		/* Expired or claimed between SCAN and HMGET. */
-		freeReplyObject(rep);
-		return OTS_ERR_NOTFOUND;
-	}
+	e = ots_admin_decode_share(rep, id, s);
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_admin_decode_share(const redisReply *rep, const struct ots_tok *id,
+    struct ots_admin_share *s)
+{
+	enum ots_err e = OTS_OK;
+	int i;
+
 	memset(s, 0, sizeof(*s));
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
+		return OTS_ERR_REDIS;
+	/* Claimed or expired between SCAN and HMGET. */
+	if (rep->element[0]->type == REDIS_REPLY_NIL)
+		return OTS_ERR_NOTFOUND;
 	memcpy(s->as_prefix, id->t_str, OTS_ADMIN_PREFIX);
 	for (i = 0; i < 3; i++) {
 		const redisReply *v = rep->element[i];
@@ -80,9 +101,13 @@ read_share(struct ots_rds *r, const redisReply *key, const struct ots_tok *id,
 		    ots_parse_u64(v->str, v->len, 0, UINT64_MAX, dst) != OTS_OK)
 			e = OTS_ERR_REDIS;
 	}
+	if (rep->element[3]->type != REDIS_REPLY_NIL &&
+	    rep->element[3]->type != REDIS_REPLY_STRING)
+		e = OTS_ERR_REDIS;
 	s->as_protected = rep->element[3]->type == REDIS_REPLY_STRING &&
 	    rep->element[3]->len > 0;
-	freeReplyObject(rep);
+	if (e != OTS_OK)
+		memset(s, 0, sizeof(*s));
 	return e;
 }
 
@@ -107,7 +132,7 @@ ots_admin_list(struct ots_rds *r, uint64_t cursor, size_t max,
 
 			if (*n == max)
 				break;
-			if (!key_id(rep->element[1]->element[i], &id))
+			if (!ots_admin_key_id(rep->element[1]->element[i], &id))
 				continue;
 			e = read_share(r, rep->element[1]->element[i], &id,
 			    &out[*n]);
@@ -149,7 +174,7 @@ ots_admin_find(struct ots_rds *r, const char *prefix, size_t len,
 		if (e != OTS_OK)
 			return e;
 		for (i = 0; i < rep->element[1]->elements; i++) {
-			if (key_id(rep->element[1]->element[i], id))
+			if (ots_admin_key_id(rep->element[1]->element[i], id))
 				found++;
 		}
 		freeReplyObject(rep);

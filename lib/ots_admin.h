@@ -42,4 +42,21 @@ OTS_WARN_UNUSED enum ots_err ots_admin_list(struct ots_rds *r, uint64_t cursor,
 OTS_WARN_UNUSED enum ots_err ots_admin_find(struct ots_rds *r,
     const char *prefix, size_t len, struct ots_tok *id);
 
+/*
+ * The decoders of Redis' replies, split out so that tests and the fuzzer
+ * (tests/fuzz/fuzz_reply.c) can run them on any reply tree.  Each
+ * borrows rep and trusts nothing in it; a reply of another shape is
+ * OTS_ERR_REDIS.
+ */
+/* A SCAN reply: {cursor, {keys...}}; *next gets the cursor.  The caller
+ * may then walk rep->element[1]. */
+OTS_WARN_UNUSED enum ots_err ots_admin_decode_scan(const redisReply *rep,
+    uint64_t *next);
+/* Is k a share key ("ots:{ID}:s" with a valid ID)?  id gets the ID. */
+bool ots_admin_key_id(const redisReply *k, struct ots_tok *id);
+/* The HMGET size created expires salt of share id: OTS_ERR_NOTFOUND
+ * when the share went away (size is nil), s zeroed on any error. */
+OTS_WARN_UNUSED enum ots_err ots_admin_decode_share(const redisReply *rep,
+    const struct ots_tok *id, struct ots_admin_share *s);
+
 #endif

@@ -231,12 +231,15 @@ value_of(const redisReply *rep, const char *field)
 	return 0;
 }
 
-static enum ots_err
-render(const redisReply *rep, struct ots_buf *o)
+enum ots_err
+ots_metrics_render_reply(const redisReply *rep, struct ots_buf *o)
 {
 	char field[64];
 	enum ots_err e = OTS_OK;
 	size_t i, b;
+
+	if (rep->type != REDIS_REPLY_ARRAY)
+		return OTS_ERR_REDIS;
 
 	for (i = 0; i < OTS_M_COUNT && e == OTS_OK; i++) {
 		const char *fam = counters[i].name;
@@ -311,10 +314,7 @@ ots_metrics_render(struct ots_rds *r, struct ots_buf *out)
 	e = ots_rds_command(r, 2, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
-	if (rep->type != REDIS_REPLY_ARRAY)
-		e = OTS_ERR_REDIS;
-	else
-		e = render(rep, out);
+	e = ots_metrics_render_reply(rep, out);
 	freeReplyObject(rep);
 	return e;
 }

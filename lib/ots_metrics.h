@@ -73,4 +73,13 @@ OTS_WARN_UNUSED enum ots_err ots_metrics_set_stored(struct ots_rds *r,
 OTS_WARN_UNUSED enum ots_err ots_metrics_render(struct ots_rds *r,
     struct ots_buf *out);
 
+/*
+ * Appends the Prometheus text for an HGETALL reply of the shared hash
+ * (borrowed, trusted in nothing: fields missing or malformed count as 0)
+ * to out; OTS_ERR_REDIS when it is not an array.  Split out for the
+ * fuzzer (tests/fuzz/fuzz_reply.c).
+ */
+OTS_WARN_UNUSED enum ots_err ots_metrics_render_reply(const redisReply *rep,
+    struct ots_buf *out);
+
 #endif

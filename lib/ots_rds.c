@@ -13,7 +13,7 @@
 #include "ots_banned.h"
 
 #define MOD "rds"
-#define SHA_LEN 40
+#define SHA_LEN OTS_RDS_SHA_LEN
 /* EVALSHA sha numkeys + keys and arguments */
 #define ARGS_MAX (3 + OTS_RDS_ARGS_MAX)
 
@@ -149,15 +149,13 @@ load_scripts(struct ots_rds *r)
 		rep = raw_command(r, 3, argv, argvlen, &e);
 		if (rep == NULL)
 			return e;
-		if (rep->type != REDIS_REPLY_STRING || rep->len != SHA_LEN) {
+		if (ots_rds_decode_sha(rep, r->r_sha[i]) != OTS_OK) {
 			ots_log_err(MOD, "SCRIPT LOAD failed for script %d",
 			    i);
 			freeReplyObject(rep);
 			disconnect(r);
 			return OTS_ERR_REDIS;
 		}
-		memcpy(r->r_sha[i], rep->str, SHA_LEN);
-		r->r_sha[i][SHA_LEN] = '\0';
 		freeReplyObject(rep);
 	}
 	return OTS_OK;
@@ -253,8 +251,7 @@ checked_command(struct ots_rds *r, int argc, const char **argv,
 	if (rep == NULL)
 		return e;
 	if (rep->type == REDIS_REPLY_ERROR) {
-		if (noscript != NULL && rep->len >= 8 &&
-		    memcmp(rep->str, "NOSCRIPT", 8) == 0) {
+		if (noscript != NULL && ots_rds_is_noscript(rep)) {
 			*noscript = 1;
 		} else {
 			ots_log_err(MOD, "redis error: %.*s",
@@ -315,6 +312,31 @@ ots_rds_eval(struct ots_rds *r, enum ots_rds_script s, int nkeys, int argc,
 			return e;
 	}
 	return e;
+}
+
+enum ots_err
+ots_rds_decode_sha(const redisReply *rep, char out[OTS_RDS_SHA_LEN + 1])
+{
+	size_t i;
+
+	out[0] = '\0';
+	if (rep->type != REDIS_REPLY_STRING || rep->len != SHA_LEN)
+		return OTS_ERR_REDIS;
+	/* It goes back into every EVALSHA: hex only, nothing else. */
+	for (i = 0; i < SHA_LEN; i++) {
+		if (ots_hexval(rep->str[i]) < 0)
+			return OTS_ERR_REDIS;
+	}
+	memcpy(out, rep->str, SHA_LEN);
+	out[SHA_LEN] = '\0';
+	return OTS_OK;
+}
+
+bool
+ots_rds_is_noscript(const redisReply *rep)
+{
+	return rep->type == REDIS_REPLY_ERROR && rep->len >= 8 &&
+	    memcmp(rep->str, "NOSCRIPT", 8) == 0;
 }
 
 enum ots_err

@@ -14,6 +14,7 @@
 #ifndef OTS_RDS_H
 #define OTS_RDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <hiredis/hiredis.h>
@@ -22,6 +23,8 @@
 #include "ots_util.h"
 
 #define OTS_RDS_BACKOFF_MS 200u
+/* Hex digits of a script's SHA-1 (SCRIPT LOAD, EVALSHA). */
+#define OTS_RDS_SHA_LEN 40
 /* Most arguments of one script call (keys and arguments together). */
 #define OTS_RDS_ARGS_MAX 512
 
@@ -68,5 +71,17 @@ OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
 
 /* PING within the command timeout. */
 OTS_WARN_UNUSED enum ots_err ots_rds_ping(struct ots_rds *r);
+
+/*
+ * The decoders of Redis' own replies, split out so that tests and the
+ * fuzzer (tests/fuzz/fuzz_reply.c) can run them on any reply tree; they
+ * borrow rep and trust nothing in it.
+ */
+/* A SCRIPT LOAD reply: 40 hex digits into out (NUL-terminated), else
+ * OTS_ERR_REDIS and out "". */
+OTS_WARN_UNUSED enum ots_err ots_rds_decode_sha(const redisReply *rep,
+    char out[OTS_RDS_SHA_LEN + 1]);
+/* Is rep the NOSCRIPT error (the script cache lost our scripts)? */
+bool ots_rds_is_noscript(const redisReply *rep);
 
 #endif

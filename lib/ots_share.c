@@ -69,11 +69,22 @@ static enum ots_err
 get_u64(const redisReply *r, uint64_t *out)
 {
 	if (r->type != REDIS_REPLY_STRING ||
-	    ots_parse_u64(r->str, r->len, 0, UINT64_MAX, out) != OTS_OK) {
-		ots_log_err(MOD, "malformed number in redis reply");
+	    ots_parse_u64(r->str, r->len, 0, UINT64_MAX, out) != OTS_OK)
 		return OTS_ERR_REDIS;
-	}
 	return OTS_OK;
+}
+
+/*
+ * Logs a reply a decoder refused, once, naming the script.  The decoders
+ * themselves stay silent: they are also run on hostile input by the
+ * fuzzer, and say nothing a caller could not.
+ */
+static enum ots_err
+decoded(enum ots_err e, const char *script)
+{
+	if (e == OTS_ERR_REDIS)
+		ots_log_err(MOD, "unexpected redis reply to %s", script);
+	return e;
 }
 
 /* Checks a script's array reply and returns its tag element. */
@@ -81,10 +92,8 @@ static enum ots_err
 reply_tag(const redisReply *rep, struct ots_str *tag)
 {
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
-	    rep->element[0]->type != REDIS_REPLY_STRING) {
-		ots_log_err(MOD, "unexpected redis script reply");
+	    rep->element[0]->type != REDIS_REPLY_STRING)
 		return OTS_ERR_REDIS;
-	}
 	tag->p = rep->element[0]->str;
 	tag->len = rep->element[0]->len;
 	return OTS_OK;
@@ -98,8 +107,15 @@ reply_tag(const redisReply *rep, struct ots_str *tag)
 static enum ots_err
 ended(const redisReply *rep, struct ots_str tag, enum ots_share_state *state)
 {
+	enum ots_share_state st;
+
 	if (ots_str_eq(tag, "gone") && rep->elements == 2) {
-		*state = parse_state(rep->element[1]);
+		/* Only an ended state is an answer: "gone" with "available"
+		 * or a word we do not know is a broken reply, not a 410. */
+		st = parse_state(rep->element[1]);
+		if (st == OTS_SHARE_UNKNOWN || st == OTS_SHARE_AVAILABLE)
+			return OTS_ERR_REDIS;
+		*state = st;
 		return OTS_ERR_GONE;
 	}
 	if (ots_str_eq(tag, "unknown"))
@@ -154,12 +170,18 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 12, argv, argvlen, &rep);
 	if (e != OTS_OK)
 		return e;
-	if (rep->type != REDIS_REPLY_INTEGER)
-		e = OTS_ERR_REDIS;
-	else if (rep->integer != 1)
-		e = OTS_ERR_INVAL;
+	e = decoded(ots_share_decode_register(rep), "register.lua");
 	freeReplyObject(rep);
 	return e;
+}
+
+enum ots_err
+ots_share_decode_register(const redisReply *rep)
+{
+	if (rep->type != REDIS_REPLY_INTEGER ||
+	    (rep->integer != 0 && rep->integer != 1))
+		return OTS_ERR_REDIS;
+	return rep->integer == 1 ? OTS_OK : OTS_ERR_INVAL;
 }
 
 /* Fills out from a peek reply tagged "gone". */
@@ -208,7 +230,9 @@ parse_kdf(const redisReply *r, struct ots_kdf_params *p)
 	p->kp_mem_kib = (uint32_t)v[0];
 	p->kp_time = (uint32_t)v[1];
 	p->kp_lanes = (uint32_t)v[2];
-	return OTS_OK;
+	/* A cost no configuration could have stored is a broken reply: the
+	 * claim would otherwise fail later, in Argon2, as a bad request. */
+	return ots_kdf_params_ok(p) ? OTS_OK : OTS_ERR_REDIS;
 }
 
 static enum ots_err
@@ -218,14 +242,19 @@ read_protection(const redisReply *salt, const redisReply *kdf,
 	if (salt->type != REDIS_REPLY_STRING ||
 	    check->type != REDIS_REPLY_STRING)
 		return OTS_ERR_REDIS;
-	if (salt->len == 0)
+	if (salt->len == 0) {
+		/* Unprotected: all three empty.  A check or cost without a
+		 * salt is a broken share, never one to serve without its
+		 * password. */
+		if (check->len != 0 || kdf->type != REDIS_REPLY_STRING ||
+		    kdf->len != 0)
+			return OTS_ERR_REDIS;
 		return OTS_OK;
+	}
 	if (salt->len != OTS_KDF_SALT_BYTES ||
 	    check->len != OTS_META_CHECK_BYTES ||
-	    parse_kdf(kdf, &out->sh_kdf) != OTS_OK) {
-		ots_log_err(MOD, "malformed password parameters in redis");
+	    parse_kdf(kdf, &out->sh_kdf) != OTS_OK)
 		return OTS_ERR_REDIS;
-	}
 	out->sh_protected = true;
 	memcpy(out->sh_salt, salt->str, OTS_KDF_SALT_BYTES);
 	memcpy(out->sh_check, check->str, OTS_META_CHECK_BYTES);
@@ -250,10 +279,8 @@ read_available(const redisReply *rep, struct ots_share *out)
 		return e;
 	meta = rep->element[4];
 	if (meta->type != REDIS_REPLY_STRING ||
-	    meta->len > sizeof(out->sh_meta)) {
-		ots_log_err(MOD, "malformed sealed metadata in redis");
+	    meta->len > sizeof(out->sh_meta))
 		return OTS_ERR_REDIS;
-	}
 	memcpy(out->sh_meta, meta->str, meta->len);
 	out->sh_meta_len = meta->len;
 	e = get_u64(rep->element[8], &out->sh_attempts);
@@ -270,7 +297,6 @@ ots_share_peek(struct ots_rds *r, const struct ots_tok *id,
 	struct keys k;
 	const char *argv[2];
 	redisReply *rep = NULL;
-	struct ots_str tag;
 	enum ots_err e;
 
 	memset(out, 0, sizeof(*out));
@@ -280,17 +306,29 @@ ots_share_peek(struct ots_rds *r, const struct ots_tok *id,
 	e = ots_rds_eval(r, OTS_SCRIPT_PEEK, 2, 2, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
+	e = decoded(ots_share_decode_peek(rep, out), "peek.lua");
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_decode_peek(const redisReply *rep, struct ots_share *out)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
 	e = reply_tag(rep, &tag);
 	if (e != OTS_OK)
-		goto out;
+		return e;
 	if (ots_str_eq(tag, "available"))
 		e = read_available(rep, out);
 	else if (ots_str_eq(tag, "gone"))
 		e = read_gone(rep, out);
-	else if (!ots_str_eq(tag, "unknown"))
+	else if (!ots_str_eq(tag, "unknown") || rep->elements != 1)
 		e = OTS_ERR_REDIS;
-out:
-	freeReplyObject(rep);
+	if (e != OTS_OK)
+		memset(out, 0, sizeof(*out));
 	return e;
 }
 
@@ -302,7 +340,6 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 	struct keys k;
 	const char *argv[4];
 	redisReply *rep = NULL;
-	struct ots_str tag;
 	enum ots_err e;
 
 	memset(out, 0, sizeof(*out));
@@ -319,30 +356,41 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 	e = ots_rds_eval(r, OTS_SCRIPT_CLAIM, 2, 4, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
-	e = reply_tag(rep, &tag);
-	if (e != OTS_OK)
-		goto out;
-	if (ots_str_eq(tag, "ok") && rep->elements == 2) {
-		out->sh_state = OTS_SHARE_CLAIMED;
-		out->sh_claimed_at = now;
-		e = get_u64(rep->element[1], &out->sh_size);
-	} else {
-		e = ended(rep, tag, &out->sh_state);
-	}
-out:
+	e = decoded(ots_share_decode_claim(rep, now, out), "claim.lua");
 	freeReplyObject(rep);
 	return e;
+}
+
+enum ots_err
+ots_share_decode_claim(const redisReply *rep, uint64_t now,
+    struct ots_share *out)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "ok") && rep->elements == 2) {
+		e = get_u64(rep->element[1], &out->sh_size);
+		if (e == OTS_OK) {
+			out->sh_state = OTS_SHARE_CLAIMED;
+			out->sh_claimed_at = now;
+		}
+		return e;
+	}
+	return ended(rep, tag, &out->sh_state);
 }
 
 /* Runs a script over the share's two keys with extra arguments. */
 static enum ots_err
 eval_share(struct ots_rds *r, enum ots_rds_script s, const struct ots_tok *id,
-    int nargs, const char **args, redisReply **rep, struct ots_str *tag)
+    int nargs, const char **args, redisReply **rep)
 {
 	struct keys k;
 	const char *argv[8];
 	int i;
-	enum ots_err e;
 
 	OTS_ASSERT(nargs <= 6);
 	make_keys(id, &k);
@@ -350,15 +398,7 @@ eval_share(struct ots_rds *r, enum ots_rds_script s, const struct ots_tok *id,
 	argv[1] = k.k_receipt;
 	for (i = 0; i < nargs; i++)
 		argv[2 + i] = args[i];
-	e = ots_rds_eval(r, s, 2, 2 + nargs, argv, NULL, rep);
-	if (e != OTS_OK)
-		return e;
-	e = reply_tag(*rep, tag);
-	if (e != OTS_OK) {
-		freeReplyObject(*rep);
-		*rep = NULL;
-	}
-	return e;
+	return ots_rds_eval(r, s, 2, 2 + nargs, argv, NULL, rep);
 }
 
 enum ots_err
@@ -369,7 +409,6 @@ ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
 	char slimit[24], snow[24], sttl[24];
 	const char *args[3] = { slimit, snow, sttl };
 	redisReply *rep = NULL;
-	struct ots_str tag;
 	enum ots_err e;
 
 	*left = 0;
@@ -381,20 +420,38 @@ ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
 	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
 	    (unsigned long long)receipt_ttl) != OTS_OK)
 		return OTS_ERR_INVAL;
-	e = eval_share(r, OTS_SCRIPT_ATTEMPT, id, 3, args, &rep, &tag);
+	e = eval_share(r, OTS_SCRIPT_ATTEMPT, id, 3, args, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = decoded(ots_share_decode_attempt(rep, left, out_state),
+	    "attempt.lua");
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_decode_attempt(const redisReply *rep, uint64_t *left,
+    enum ots_share_state *out_state)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	*left = 0;
+	*out_state = OTS_SHARE_UNKNOWN;
+	e = reply_tag(rep, &tag);
 	if (e != OTS_OK)
 		return e;
 	if (ots_str_eq(tag, "left") && rep->elements == 2) {
-		*out_state = OTS_SHARE_AVAILABLE;
 		e = get_u64(rep->element[1], left);
-	} else if (ots_str_eq(tag, "locked")) {
-		*out_state = OTS_SHARE_LOCKED;
-		e = OTS_ERR_GONE;
-	} else {
-		e = ended(rep, tag, out_state);
+		if (e == OTS_OK)
+			*out_state = OTS_SHARE_AVAILABLE;
+		return e;
 	}
-	freeReplyObject(rep);
-	return e;
+	if (ots_str_eq(tag, "locked") && rep->elements == 1) {
+		*out_state = OTS_SHARE_LOCKED;
+		return OTS_ERR_GONE;
+	}
+	return ended(rep, tag, out_state);
 }
 
 enum ots_err
@@ -406,7 +463,6 @@ ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
 	const char *args[4] = { owner_hash != NULL ? owner_hash : "", snow,
 		sttl, owner_hash != NULL ? "0" : "1" };
 	redisReply *rep = NULL;
-	struct ots_str tag;
 	enum ots_err e;
 
 	*out_state = OTS_SHARE_UNKNOWN;
@@ -415,18 +471,31 @@ ots_share_revoke(struct ots_rds *r, const struct ots_tok *id,
 	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
 	    (unsigned long long)receipt_ttl) != OTS_OK)
 		return OTS_ERR_INVAL;
-	e = eval_share(r, OTS_SCRIPT_REVOKE, id, 4, args, &rep, &tag);
+	e = eval_share(r, OTS_SCRIPT_REVOKE, id, 4, args, &rep);
 	if (e != OTS_OK)
 		return e;
-	if (ots_str_eq(tag, "ok")) {
-		*out_state = OTS_SHARE_REVOKED;
-	} else if (ots_str_eq(tag, "forbidden")) {
-		e = OTS_ERR_AUTH;
-	} else {
-		e = ended(rep, tag, out_state);
-	}
+	e = decoded(ots_share_decode_revoke(rep, out_state), "revoke.lua");
 	freeReplyObject(rep);
 	return e;
+}
+
+enum ots_err
+ots_share_decode_revoke(const redisReply *rep, enum ots_share_state *out_state)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	*out_state = OTS_SHARE_UNKNOWN;
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "ok") && rep->elements == 1) {
+		*out_state = OTS_SHARE_REVOKED;
+		return OTS_OK;
+	}
+	if (ots_str_eq(tag, "forbidden") && rep->elements == 1)
+		return OTS_ERR_AUTH;
+	return ended(rep, tag, out_state);
 }
 
 enum ots_err
@@ -434,22 +503,39 @@ ots_share_status(struct ots_rds *r, const struct ots_tok *id,
     struct ots_receipt *out)
 {
 	redisReply *rep = NULL;
+	enum ots_err e;
+
+	memset(out, 0, sizeof(*out));
+	e = eval_share(r, OTS_SCRIPT_STATUS, id, 0, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = decoded(ots_share_decode_status(rep, out), "status.lua");
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_decode_status(const redisReply *rep, struct ots_receipt *out)
+{
 	struct ots_str tag;
 	const redisReply *owner;
 	enum ots_err e;
 
 	memset(out, 0, sizeof(*out));
-	e = eval_share(r, OTS_SCRIPT_STATUS, id, 0, NULL, &rep, &tag);
+	e = reply_tag(rep, &tag);
 	if (e != OTS_OK)
 		return e;
-	if (ots_str_eq(tag, "unknown"))
-		goto out;
-	if (rep->elements != 7) {
-		e = OTS_ERR_REDIS;
-		goto out;
-	}
+	if (ots_str_eq(tag, "unknown") && rep->elements == 1)
+		return OTS_OK;
+	if (rep->elements != 7)
+		return OTS_ERR_REDIS;
+	/* The tag is the state: a word we do not know is a broken reply,
+	 * not "no receipt". */
 	out->r_state = parse_state(rep->element[0]);
-	e = get_u64(rep->element[1], &out->r_size);
+	if (out->r_state == OTS_SHARE_UNKNOWN)
+		e = OTS_ERR_REDIS;
+	if (e == OTS_OK)
+		e = get_u64(rep->element[1], &out->r_size);
 	if (e == OTS_OK)
 		e = get_u64(rep->element[2], &out->r_created);
 	if (e == OTS_OK)
@@ -460,14 +546,15 @@ ots_share_status(struct ots_rds *r, const struct ots_tok *id,
 		e = get_u64(rep->element[5], &out->r_ended_at);
 	owner = rep->element[6];
 	if (e == OTS_OK && (owner->type != REDIS_REPLY_STRING ||
-	    owner->len >= sizeof(out->r_owner)))
+	    owner->len >= sizeof(out->r_owner) ||
+	    memchr(owner->str, '\0', owner->len) != NULL))
 		e = OTS_ERR_REDIS;
 	if (e == OTS_OK) {
 		memcpy(out->r_owner, owner->str, owner->len);
 		out->r_owner[owner->len] = '\0';
+	} else {
+		memset(out, 0, sizeof(*out));
 	}
-out:
-	freeReplyObject(rep);
 	return e;
 }
 
@@ -486,10 +573,18 @@ ots_share_exists(struct ots_rds *r, const struct ots_tok *id, bool *exists)
 	e = ots_rds_command(r, 2, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
-	if (rep->type != REDIS_REPLY_INTEGER)
-		e = OTS_ERR_REDIS;
-	else
-		*exists = rep->integer != 0;
+	e = decoded(ots_share_decode_exists(rep, exists), "EXISTS");
 	freeReplyObject(rep);
 	return e;
+}
+
+enum ots_err
+ots_share_decode_exists(const redisReply *rep, bool *exists)
+{
+	/* When in doubt the share exists: the sweeper then keeps its file. */
+	*exists = true;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		return OTS_ERR_REDIS;
+	*exists = rep->integer != 0;
+	return OTS_OK;
 }

@@ -123,4 +123,27 @@ OTS_WARN_UNUSED enum ots_err ots_share_status(struct ots_rds *r,
 OTS_WARN_UNUSED enum ots_err ots_share_exists(struct ots_rds *r,
     const struct ots_tok *id, bool *exists);
 
+/*
+ * The decoders of the scripts' replies (lib/lua/), used by the calls
+ * above and split out so that tests and the fuzzer (tests/fuzz/
+ * fuzz_reply.c) can run them on any reply tree.  Each borrows rep and
+ * trusts nothing in it: a reply of any shape the script does not produce
+ * is OTS_ERR_REDIS, with every output zeroed (or, for exists, true).
+ * Otherwise the results are those of the call of the same name.
+ */
+OTS_WARN_UNUSED enum ots_err ots_share_decode_register(const redisReply *rep);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_peek(const redisReply *rep,
+    struct ots_share *out);
+/* now: the time the claim ran, for sh_claimed_at. */
+OTS_WARN_UNUSED enum ots_err ots_share_decode_claim(const redisReply *rep,
+    uint64_t now, struct ots_share *out);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_attempt(const redisReply *rep,
+    uint64_t *left, enum ots_share_state *out_state);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_revoke(const redisReply *rep,
+    enum ots_share_state *out_state);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_status(const redisReply *rep,
+    struct ots_receipt *out);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_exists(const redisReply *rep,
+    bool *exists);
+
 #endif

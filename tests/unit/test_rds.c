@@ -1,0 +1,122 @@
+/*
+ * ots_rds' decoders of Redis' own replies and ots_admin's of SCAN and
+ * HMGET, on reply trees built by hiredis' reader: no Redis needed.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <hiredis/hiredis.h>
+
+#include "ots_admin.h"
+#include "ots_rds.h"
+
+TestSuite(rds, .timeout = 10);
+
+static redisReply *
+resp(const char *text)
+{
+	redisReader *rd = redisReaderCreate();
+	void *reply = NULL;
+
+	cr_assert(rd != NULL);
+	cr_assert_eq(redisReaderFeed(rd, text, strlen(text)), REDIS_OK);
+	cr_assert_eq(redisReaderGetReply(rd, &reply), REDIS_OK);
+	cr_assert(reply != NULL, "incomplete RESP: %s", text);
+	redisReaderFree(rd);
+	return reply;
+}
+
+Test(rds, script_sha_is_forty_hex_digits)
+{
+	static const char *const bad[] = {
+		"$39\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8d\r\n",
+		/* Used to be taken and sent back in every EVALSHA. */
+		"$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8d \r\n",
+		"$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8\r\n\r\n",
+		"+e0e1f9fabfc9d4800c877a703b823ac0578ff8db\r\n",
+		":1\r\n", "$-1\r\n" };
+	char sha[OTS_RDS_SHA_LEN + 1];
+	redisReply *r;
+	size_t i;
+
+	r = resp("$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8db\r\n");
+	cr_assert_eq(ots_rds_decode_sha(r, sha), OTS_OK);
+	cr_assert_str_eq(sha, "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+	freeReplyObject(r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = resp(bad[i]);
+		cr_assert_eq(ots_rds_decode_sha(r, sha), OTS_ERR_REDIS, "%s",
+		    bad[i]);
+		cr_assert_str_eq(sha, "");
+		freeReplyObject(r);
+	}
+}
+
+Test(rds, noscript_is_an_error_reply)
+{
+	redisReply *r;
+
+	r = resp("-NOSCRIPT No matching script.\r\n");
+	cr_assert(ots_rds_is_noscript(r));
+	freeReplyObject(r);
+	r = resp("+NOSCRIPT\r\n");
+	cr_assert(!ots_rds_is_noscript(r));
+	freeReplyObject(r);
+	r = resp("-ERR NOSCRIPT\r\n");
+	cr_assert(!ots_rds_is_noscript(r));
+	freeReplyObject(r);
+}
+
+Test(rds, admin_scan_and_keys)
+{
+	struct ots_tok id;
+	uint64_t next = 5;
+	redisReply *r;
+
+	r = resp("*2\r\n$2\r\n17\r\n*3\r\n$30\r\nots:{AAAAAAAAAAAAAAAAAAAAAA}:s"
+	    "\r\n$13\r\nots:{metrics}\r\n:4\r\n");
+	cr_assert_eq(ots_admin_decode_scan(r, &next), OTS_OK);
+	cr_assert_eq(next, 17u);
+	cr_assert(ots_admin_key_id(r->element[1]->element[0], &id));
+	cr_assert_str_eq(id.t_str, "AAAAAAAAAAAAAAAAAAAAAA");
+	cr_assert(!ots_admin_key_id(r->element[1]->element[1], &id));
+	cr_assert(!ots_admin_key_id(r->element[1]->element[2], &id));
+	freeReplyObject(r);
+
+	r = resp("*2\r\n$2\r\n-1\r\n*0\r\n");
+	next = 5;
+	cr_assert_eq(ots_admin_decode_scan(r, &next), OTS_ERR_REDIS);
+	cr_assert_eq(next, 5u);
+	freeReplyObject(r);
+}
+
+Test(rds, admin_share_rows)
+{
+	struct ots_admin_share s;
+	struct ots_tok id;
+	redisReply *r;
+
+	memset(&id, 0, sizeof(id));
+	memcpy(id.t_str, "AbCdEfGhAAAAAAAAAAAAAA", OTS_TOK_CHARS);
+	r = resp("*4\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n$16\r\n"
+	    "SSSSSSSSSSSSSSSS\r\n");
+	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_OK);
+	cr_assert_str_eq(s.as_prefix, "AbCdEfGh");
+	cr_assert_eq(s.as_size, 5u);
+	cr_assert(s.as_protected);
+	freeReplyObject(r);
+
+	/* Claimed or expired between SCAN and HMGET: skipped. */
+	r = resp("*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
+	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_NOTFOUND);
+	freeReplyObject(r);
+
+	/* Any other shape is a broken reply, no longer skipped as gone. */
+	r = resp("*3\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n");
+	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_REDIS);
+	freeReplyObject(r);
+	r = resp("*4\r\n$1\r\n5\r\n$1\r\nx\r\n$1\r\n2\r\n$-1\r\n");
+	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_REDIS);
+	cr_assert_str_eq(s.as_prefix, "");
+	freeReplyObject(r);
+}
