@@ -157,8 +157,12 @@ void h_busy(struct req *req);
  * Takes a transfer slot (uploads, downloads), waiting at most wait_ms;
  * false (and 503 sent) when none freed.  Give it back with
  * h_xfer_leave().  A thread waiting here is a thread not serving light
- * requests, so waits stay short.
+ * requests, so waits stay short: H_XFER_WAIT_MS, long enough for a busy
+ * but healthy worker to free a slot (a 1 MiB transfer takes tens of
+ * milliseconds under load), short enough that slow clients holding every
+ * slot turn new transfers away quickly.
  */
+#define H_XFER_WAIT_MS 1000u
 bool h_xfer_enter(struct req *req, unsigned wait_ms);
 void h_xfer_leave(struct req *req);
 /* Formats t (seconds since the epoch) as RFC 3339 UTC into out[32]. */

@@ -336,7 +336,7 @@ h_claim(struct req *req, struct ots_str id_raw)
 	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
 	    pwlen, &keys))
 		goto out;
-	xfer = h_xfer_enter(req, 1000);
+	xfer = h_xfer_enter(req, H_XFER_WAIT_MS);
 	if (!xfer)
 		goto out;
 	/* Open the file before the claim: once the claim deletes the share,

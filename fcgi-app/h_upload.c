@@ -189,7 +189,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		password_too_long(req);
 		return;
 	}
-	if (!h_xfer_enter(req, 0))
+	if (!h_xfer_enter(req, H_XFER_WAIT_MS))
 		return;
 	memset(&pw, 0, sizeof(pw));
 	if (pwlen > 0)
@@ -442,7 +442,7 @@ h_upload_post(struct req *req)
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", opt_expiry,
 	    EXPIRY_MAX_LEN, &expiry))
 		return;
-	xfer = h_xfer_enter(req, 0);
+	xfer = h_xfer_enter(req, H_XFER_WAIT_MS);
 	if (!xfer)
 		return;
 	e = header_password(req, &m);

@@ -266,7 +266,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (fio_init() != OTS_OK)
 		fatal("cannot initialise FastCGI");
-	if (ots_store_open(app.a_cfg.c_data_dir, &app.a_store) != OTS_OK)
+	if (ots_store_open(app.a_cfg.c_data_dir, app.a_cfg.c_durable,
+	    &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
 	ots_metrics_init(&metrics);
 	app.a_metrics = &metrics;

@@ -44,6 +44,7 @@ ots_cfg_defaults(struct ots_cfg *c)
 	c->c_sweep_grace = 30;
 	c->c_part_max_age = 300;
 	c->c_threads = 8;
+	c->c_durable = true;
 	c->c_drain_ms = 10000;
 	c->c_log_level = OTS_LOG_INFO;
 }
@@ -435,6 +436,14 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 			    "--hash-admin-token");
 		memcpy(c->c_admin_hash, v, 65);
 	}
+	if (GET("OTS_DURABLE")) {
+		if (strcmp(v, "1") == 0)
+			c->c_durable = true;
+		else if (strcmp(v, "0") == 0)
+			c->c_durable = false;
+		else
+			return bad(err, errlen, "OTS_DURABLE", "must be 1 or 0");
+	}
 	if (GET("OTS_THREADS")) {
 		if ((e = get_uint(v, "OTS_THREADS", 1, 256, &n, err, errlen)) !=
 		    OTS_OK)
@@ -529,10 +538,10 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 	if (e == OTS_OK)
 		e = describe_duration(o, "OTS_PART_MAX_AGE", c->c_part_max_age);
 	if (e == OTS_OK)
-		e = ots_buf_addf(o, "OTS_ADMIN_TOKEN_HASH=%s\nOTS_THREADS=%u\n"
-		    "OTS_DRAIN_MS=%u\n",
+		e = ots_buf_addf(o, "OTS_ADMIN_TOKEN_HASH=%s\nOTS_DURABLE=%d\n"
+		    "OTS_THREADS=%u\nOTS_DRAIN_MS=%u\n",
 		    c->c_admin_hash[0] != '\0' ? "(set)" : "(unset: admin API off)",
-		    c->c_threads, c->c_drain_ms);
+		    c->c_durable ? 1 : 0, c->c_threads, c->c_drain_ms);
 	if (e == OTS_OK)
 		e = ots_buf_addf(o, "OTS_LOG_LEVEL=%s\n",
 		    c->c_log_level >= 0 && c->c_log_level <= 3 ?

@@ -7,6 +7,7 @@
 #ifndef OTS_CFG_H
 #define OTS_CFG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,7 @@ struct ots_cfg {
 	unsigned c_redis_timeout_ms;	/* connect and each command */
 
 	char c_data_dir[OTS_CFG_PATH_MAX];
+	bool c_durable;			/* fsync each upload before answering */
 	char c_base_url[OTS_CFG_URL_MAX];	/* no trailing slash */
 
 	uint64_t c_max_size;		/* bytes per upload */

@@ -19,6 +19,7 @@
 struct ots_store {
 	int s_tmp;	/* DATA/tmp */
 	int s_files;	/* DATA/files */
+	bool s_durable;
 };
 
 static enum ots_err
@@ -39,7 +40,7 @@ open_subdir(int parent, const char *name)
 }
 
 enum ots_err
-ots_store_open(const char *dir, struct ots_store **out)
+ots_store_open(const char *dir, bool durable, struct ots_store **out)
 {
 	struct ots_store *st = NULL;
 	int root = -1;
@@ -58,6 +59,7 @@ ots_store_open(const char *dir, struct ots_store **out)
 	}
 	st->s_tmp = -1;
 	st->s_files = -1;
+	st->s_durable = durable;
 	st->s_tmp = open_subdir(root, "tmp");
 	st->s_files = open_subdir(root, "files");
 	if (st->s_tmp < 0 || st->s_files < 0) {
@@ -145,7 +147,8 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 	final[base] = '\0';
 	/* The sweeper spares files by mtime: make it the commit time, not
 	 * the last write's, which may be long before a slow sync. */
-	if (futimens(t->t_fd, NULL) != 0 || fdatasync(t->t_fd) != 0)
+	if (futimens(t->t_fd, NULL) != 0 ||
+	    (st->s_durable && fdatasync(t->t_fd) != 0))
 		goto fail;
 	if (close(t->t_fd) != 0) {
 		t->t_fd = -1;
@@ -155,7 +158,7 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 	if (renameat(st->s_tmp, t->t_name, st->s_files, final) != 0)
 		goto fail;
 	/* The rename is durable only once the directory is synced. */
-	if (fsync(st->s_files) != 0) {
+	if (st->s_durable && fsync(st->s_files) != 0) {
 		err = errno;
 		(void)unlinkat(st->s_files, final, 0);
 		ots_log_err_errno(MOD, err, "cannot sync files directory");

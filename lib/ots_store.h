@@ -5,7 +5,9 @@
  *	DATA/files/ID		a committed container
  *
  * A file is written under tmp/, fdatasync'ed, renamed into files/ and the
- * directory fsync'ed, so a committed file survives a crash.  A claim opens
+ * directory fsync'ed, so a committed file survives a crash (a store
+ * opened non-durable, OTS_DURABLE=0, skips both syncs: a committed file
+ * then survives a process crash but not a power cut).  A claim opens
  * and unlinks in one step, before the first byte is served.  One store is
  * shared by all threads of a process: it holds only directory descriptors
  * that never change after ots_store_open().
@@ -30,9 +32,10 @@ struct ots_store_tmp {
 
 /*
  * Opens (creating tmp/ and files/ with mode 0700 when missing) the data
- * directory dir.  OTS_ERR_IO when it is missing or unusable.
+ * directory dir; durable: sync each commit (above).  OTS_ERR_IO when it
+ * is missing or unusable.
  */
-OTS_WARN_UNUSED enum ots_err ots_store_open(const char *dir,
+OTS_WARN_UNUSED enum ots_err ots_store_open(const char *dir, bool durable,
     struct ots_store **out);
 
 /* Closes; accepts NULL. */

@@ -1,8 +1,8 @@
 /*
  * Slow clients hold worker threads for long: they must never hold all of
  * them.  Uploads that trickle take transfer slots (threads - 2 per
- * process); when those are full, more uploads get 503 at once, and light
- * requests are still answered.
+ * process); when those are full, more uploads wait briefly (1 s) and get
+ * 503, and light requests are still answered.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +35,7 @@ Test(slow, trickling_uploads_do_not_starve_other_requests)
 	    "Host: t\r\nContent-Length: 1000\r\n\r\nx";
 	int fds[SLOW], i, busy = 0;
 	struct http_resp r;
-	struct timespec t0, settle = { 1, 0 };
+	struct timespec t0, settle = { 1, 500000000 };
 
 	for (i = 0; i < SLOW; i++) {
 		fds[i] = raw_connect();
@@ -52,7 +52,8 @@ Test(slow, trickling_uploads_do_not_starve_other_requests)
 	http_resp_free(&r);
 	cr_assert_lt(ms_since(&t0), 2000, "light requests waited for slow ones");
 
-	/* More uploads than slots: the extra ones were refused, not queued. */
+	/* More uploads than slots: the extra ones were refused after their
+	 * short wait, not queued behind the slow ones. */
 	for (i = 0; i < SLOW; i++) {
 		char buf[256];
 		struct timeval tv = { 0, 200000 };

@@ -607,7 +607,7 @@ store_step(void *ctx)
 {
 	struct store_ctx *s = ctx;
 
-	return ots_store_open(s->dir, &s->st);
+	return ots_store_open(s->dir, true, &s->st);
 }
 
 Test(alloc, walk_store_open, .init = cr_redirect_stderr)

@@ -339,6 +339,20 @@ Test(cfg, threads_and_drain)
 	cr_assert_eq(c.c_drain_ms, 0u);
 }
 
+Test(cfg, durable_is_the_default_and_can_be_turned_off)
+{
+	struct ots_cfg c;
+
+	ots_cfg_defaults(&c);
+	cr_assert(c.c_durable);
+	load_one("OTS_DURABLE", "0", &c);
+	cr_assert_not(c.c_durable);
+	load_one("OTS_DURABLE", "1", &c);
+	cr_assert(c.c_durable);
+	assert_rejected("OTS_DURABLE", "yes", "OTS_DURABLE");
+	assert_rejected("OTS_DURABLE", "2", "OTS_DURABLE");
+}
+
 Test(cfg, threads_out_of_range_are_rejected)
 {
 	assert_rejected("OTS_THREADS", "0", "OTS_THREADS");

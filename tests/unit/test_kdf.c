@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <argon2.h>
 #include <sodium.h>
 
 #include "ots_gate.h"
@@ -236,20 +237,33 @@ Test(kdf, password_key_is_deterministic)
 	cr_assert(same_key(a, b));
 }
 
-Test(kdf, password_key_matches_libsodium_argon2id)
+Test(kdf, password_key_matches_the_other_argon2id)
 {
-	/* An independent Argon2id: libsodium's crypto_pwhash (lanes 1). */
-	static const struct ots_kdf_params p = { 2048, 2, 1 };
+	/* One lane runs libsodium's Argon2id, more run libargon2's: each is
+	 * checked against the other library, so both paths compute the same
+	 * function and shares made by either still open. */
+	static const struct ots_kdf_params one = { 2048, 2, 1 };
+	static const struct ots_kdf_params two = { 2048, 2, 2 };
 	uint8_t salt[OTS_KDF_SALT_BYTES], got[OTS_KEY_BYTES];
 	uint8_t want[OTS_KEY_BYTES];
 	const char *pw = "p\xc3\xa4ssw\xc3\xb6rd with spaces";
 
 	randombytes_buf(salt, sizeof(salt));
-	password(pw, salt, &p, got);
+	password(pw, salt, &one, got);
+	cr_assert_eq(argon2id_hash_raw(one.kp_time, one.kp_mem_kib, 1, pw,
+	    strlen(pw), salt, sizeof(salt), want, sizeof(want)), ARGON2_OK);
+	cr_assert(same_key(got, want), "lanes 1 differs from libargon2");
 	cr_assert_eq(crypto_pwhash(want, sizeof(want), pw, strlen(pw), salt,
-	    p.kp_time, (size_t)p.kp_mem_kib * 1024,
+	    one.kp_time, (size_t)one.kp_mem_kib * 1024,
 	    crypto_pwhash_ALG_ARGON2ID13), 0);
-	cr_assert(same_key(got, want), "differs from crypto_pwhash");
+	cr_assert(same_key(got, want), "lanes 1 differs from crypto_pwhash");
+
+	/* Two lanes: libargon2, and not the one-lane result. */
+	password(pw, salt, &two, got);
+	cr_assert_not(same_key(got, want));
+	cr_assert_eq(argon2id_hash_raw(two.kp_time, two.kp_mem_kib, 2, pw,
+	    strlen(pw), salt, sizeof(salt), want, sizeof(want)), ARGON2_OK);
+	cr_assert(same_key(got, want), "lanes 2 differs from libargon2");
 }
 
 Test(kdf, password_key_depends_on_password_salt_and_cost)

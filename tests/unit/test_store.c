@@ -30,7 +30,7 @@ store_init(void)
 	memcpy(dir, "/tmp/ots-test-store-XXXXXX", 27);
 	cr_assert_not_null(mkdtemp(dir));
 	st = NULL;
-	cr_assert_eq(ots_store_open(dir, &st), OTS_OK);
+	cr_assert_eq(ots_store_open(dir, true, &st), OTS_OK);
 	cr_assert_not_null(st);
 }
 
@@ -124,7 +124,7 @@ Test(store, open_of_existing_layout_succeeds)
 {
 	struct ots_store *again = NULL;
 
-	cr_assert_eq(ots_store_open(dir, &again), OTS_OK);
+	cr_assert_eq(ots_store_open(dir, true, &again), OTS_OK);
 	cr_assert_not_null(again);
 	ots_store_close(again);
 }
@@ -136,7 +136,7 @@ Test(store, open_of_missing_dir_fails)
 
 	cr_assert_lt(snprintf(missing, sizeof(missing), "%s/nope", dir),
 	    (int)sizeof(missing));
-	cr_assert_eq(ots_store_open(missing, &s), OTS_ERR_IO);
+	cr_assert_eq(ots_store_open(missing, true, &s), OTS_ERR_IO);
 	cr_assert_null(s);
 }
 
@@ -151,7 +151,7 @@ Test(store, open_of_regular_file_fails)
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	cr_assert_eq(ots_store_open(file, &s), OTS_ERR_IO);
+	cr_assert_eq(ots_store_open(file, true, &s), OTS_ERR_IO);
 	cr_assert_null(s);
 }
 

@@ -1,0 +1,171 @@
+/*
+ * The disk's durable-write rate, the baseline for durable uploads: THREADS
+ * threads each loop for SECONDS, doing what ots_store does for one upload
+ * (create tmp/N.part, write SIZE bytes in 64 KiB writes, futimens,
+ * fdatasync, rename into files/, fsync files/).  Prints one JSON line in
+ * the shape of tools/bench/wrk-report.lua's.
+ *
+ *   diskrate DIR SIZE THREADS SECONDS
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (64u * 1024u)
+#define MAX_SAMPLES (1u << 20)
+
+static int tmp_dir, files_dir;
+static size_t file_size;
+static double end_at;
+static atomic_uint_fast64_t next_name;
+static atomic_uint_fast64_t errors;
+static uint32_t *samples_us;
+static atomic_uint_fast64_t nsamples;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+write_one(const unsigned char *buf)
+{
+	char name[32], part[40];
+	size_t left = file_size;
+	int fd;
+
+	snprintf(name, sizeof(name), "%llu",
+	    (unsigned long long)atomic_fetch_add(&next_name, 1));
+	snprintf(part, sizeof(part), "%s.part", name);
+	fd = openat(tmp_dir, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return -1;
+	while (left > 0) {
+		size_t n = left < CHUNK ? left : CHUNK;
+		ssize_t w = write(fd, buf, n);
+
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		left -= (size_t)w;
+	}
+	if (futimens(fd, NULL) != 0 || fdatasync(fd) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (renameat(tmp_dir, part, files_dir, name) != 0)
+		return -1;
+	return fsync(files_dir);
+}
+
+static void *
+loop(void *arg)
+{
+	static unsigned char buf[CHUNK];
+
+	(void)arg;
+	while (now() < end_at) {
+		double t0 = now();
+		uint_fast64_t i;
+
+		if (write_one(buf) != 0) {
+			atomic_fetch_add(&errors, 1);
+			continue;
+		}
+		i = atomic_fetch_add(&nsamples, 1);
+		if (i < MAX_SAMPLES)
+			samples_us[i] = (uint32_t)((now() - t0) * 1e6);
+	}
+	return NULL;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+pct_ms(size_t n, double p)
+{
+	size_t i = (size_t)(p * (double)(n - 1));
+
+	return n == 0 ? 0.0 : samples_us[i] / 1000.0;
+}
+
+static int
+open_dir(const char *base, const char *sub)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", base, sub);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long threads, i;
+	double seconds, t0, took;
+	pthread_t *t;
+	size_t n;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: diskrate DIR SIZE THREADS SECONDS\n");
+		return 2;
+	}
+	file_size = strtoul(argv[2], NULL, 10);
+	threads = strtoul(argv[3], NULL, 10);
+	seconds = strtod(argv[4], NULL);
+	if (threads == 0 || threads > 1024 || seconds <= 0) {
+		fprintf(stderr, "diskrate: bad arguments\n");
+		return 2;
+	}
+	tmp_dir = open_dir(argv[1], "tmp");
+	files_dir = open_dir(argv[1], "files");
+	samples_us = calloc(MAX_SAMPLES, sizeof(*samples_us));
+	t = calloc(threads, sizeof(*t));
+	if (tmp_dir < 0 || files_dir < 0 || samples_us == NULL || t == NULL) {
+		perror("diskrate");
+		return 1;
+	}
+	t0 = now();
+	end_at = t0 + seconds;
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&t[i], NULL, loop, NULL) != 0)
+			return 1;
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	took = now() - t0;
+	n = (size_t)atomic_load(&nsamples);
+	if (n > MAX_SAMPLES)
+		n = MAX_SAMPLES;
+	qsort(samples_us, n, sizeof(*samples_us), cmp_u32);
+	printf("{\"requests\":%zu,\"duration_s\":%.3f,\"rps\":%.1f,"
+	    "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
+	    "\"errors\":%llu}\n", n, took, (double)n / took, pct_ms(n, 0.50),
+	    pct_ms(n, 0.95), pct_ms(n, 0.99),
+	    (unsigned long long)atomic_load(&errors));
+	free(t);
+	free(samples_us);
+	return 0;
+}

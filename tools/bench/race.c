@@ -1,0 +1,179 @@
+/*
+ * The race scenario: N clients claim one share at the same moment (one
+ * libcurl multi handle, every connection opened before the first request
+ * completes).  Exactly one must get the file, byte for byte; every other
+ * must get 410; anything else is an error.  Prints one JSON line.
+ *
+ *   race BASE_URL ID KEY N EXPECTED_FILE
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+struct client {
+	CURL *c_easy;
+	unsigned char *c_body;
+	size_t c_len, c_cap;
+	double c_started;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct client *cl = arg;
+	size_t len = size * n;
+
+	if (cl->c_len + len > cl->c_cap) {
+		size_t cap = (cl->c_len + len) * 2;
+		unsigned char *b = realloc(cl->c_body, cap);
+
+		if (b == NULL)
+			return 0;
+		cl->c_body = b;
+		cl->c_cap = cap;
+	}
+	memcpy(cl->c_body + cl->c_len, p, len);
+	cl->c_len += len;
+	return len;
+}
+
+static unsigned char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+main(int argc, char **argv)
+{
+	char url[512], body[256];
+	struct client *cl;
+	unsigned char *want;
+	size_t want_len, winners = 0, gone = 0, errors = 0, done = 0;
+	double *lat, t0;
+	int i, n, running;
+	CURLM *m;
+
+	if (argc != 6 || (n = atoi(argv[4])) <= 0 || n > 10000) {
+		fprintf(stderr, "usage: race BASE_URL ID KEY N EXPECTED_FILE\n");
+		return 2;
+	}
+	want = read_file(argv[5], &want_len);
+	if (want == NULL) {
+		perror(argv[5]);
+		return 2;
+	}
+	snprintf(url, sizeof(url), "%s/d/%s", argv[1], argv[2]);
+	snprintf(body, sizeof(body), "key=%s", argv[3]);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	m = curl_multi_init();
+	cl = calloc((size_t)n, sizeof(*cl));
+	lat = calloc((size_t)n, sizeof(*lat));
+	if (m == NULL || cl == NULL || lat == NULL)
+		return 1;
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		CURL *e = curl_easy_init();
+
+		if (e == NULL)
+			return 1;
+		cl[i].c_easy = e;
+		cl[i].c_started = t0;
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &cl[i]);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, &cl[i]);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+		curl_multi_add_handle(m, e);
+	}
+	do {
+		CURLMsg *msg;
+		int left;
+
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			struct client *c;
+			long status = 0;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&c);
+			curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_RESPONSE_CODE, &status);
+			lat[done++] = (now() - c->c_started) * 1000.0;
+			if (msg->data.result != CURLE_OK)
+				errors++;
+			else if (status == 200 && c->c_len == want_len &&
+			    memcmp(c->c_body, want, want_len) == 0)
+				winners++;
+			else if (status == 410)
+				gone++;
+			else
+				errors++;
+		}
+		if (running > 0)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	} while (running > 0);
+	qsort(lat, done, sizeof(*lat), cmp_d);
+	printf("{\"requests\":%d,\"duration_s\":%.3f,\"rps\":%.1f,"
+	    "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
+	    "\"winners\":%zu,\"gone\":%zu,\"errors\":%zu}\n", n, now() - t0,
+	    (double)done / (now() - t0),
+	    done ? lat[(done - 1) / 2] : 0.0,
+	    done ? lat[(size_t)((double)(done - 1) * 0.95)] : 0.0,
+	    done ? lat[(size_t)((double)(done - 1) * 0.99)] : 0.0,
+	    winners, gone, errors + (size_t)n - done);
+	for (i = 0; i < n; i++) {
+		curl_multi_remove_handle(m, cl[i].c_easy);
+		curl_easy_cleanup(cl[i].c_easy);
+		free(cl[i].c_body);
+	}
+	curl_multi_cleanup(m);
+	curl_global_cleanup();
+	free(cl);
+	free(lat);
+	free(want);
+	return winners == 1 && errors == 0 ? 0 : 1;
+}
