@@ -17,6 +17,17 @@
 	"X-Robots-Tag: noindex, nofollow\r\n" \
 	"X-Frame-Options: DENY\r\n"
 
+/*
+ * What a dynamic answer may load if a browser ever renders it (an error
+ * page, or JSON shown by a careless client): its stylesheet, nothing
+ * else; no framing, no forms elsewhere.  A handler may send a stricter
+ * policy of its own in extra (downloads sandbox everything).
+ */
+#define CSP_HEADER \
+	"Content-Security-Policy: default-src 'none'; style-src 'self'; " \
+	"img-src 'self'; base-uri 'none'; form-action 'self'; " \
+	"frame-ancestors 'none'\r\n"
+
 const char *
 resp_reason(int status)
 {
@@ -68,6 +79,9 @@ resp_begin(struct req *req, int status, const char *ctype, const char *extra)
 	ots_buf_init(&h, 4096);
 	e = ots_buf_addf(&h, "Status: %d %s\r\n" SECURITY_HEADERS
 	    "X-Request-Id: %s\r\n", status, resp_reason(status), req->req_id);
+	if (e == OTS_OK && (extra == NULL ||
+	    strstr(extra, "Content-Security-Policy:") == NULL))
+		e = ots_buf_adds(&h, CSP_HEADER);
 	if (e == OTS_OK && ctype != NULL)
 		e = ots_buf_addf(&h, "Content-Type: %s\r\n", ctype);
 	if (e == OTS_OK && extra != NULL)

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "app.h"
+#include "ots_log.h"
+#include "ots_origin.h"
 #include "ots_banned.h"
 
 #define API_FILES "/api/v1/files"
@@ -96,11 +98,49 @@ route_share(struct req *req, struct ots_str id)
 		not_allowed(req, "GET, HEAD, POST");
 }
 
+/*
+ * CSRF (docs/SECURITY.md): a request that changes state and comes from a
+ * browser must come from our own pages (ots_origin.h).  Checked before
+ * routing, so a refused request reads no body, counts against no rate
+ * limit and touches no share.  GET and HEAD never change state; OPTIONS
+ * is answered 405 by the routes.
+ */
+static bool
+cross_site_refused(struct req *req)
+{
+	const char *base = req->req_app->a_cfg.c_base_url;
+	char want[OTS_ORIGIN_MAX];
+	enum ots_origin_verdict v;
+
+	if (is_method(req, "GET") || is_method(req, "HEAD") ||
+	    is_method(req, "OPTIONS"))
+		return false;
+	/* The base URL was validated at start; were it not an origin,
+	 * want stays "" and every Origin is foreign (fail closed). */
+	if (ots_origin_of(base, strlen(base), want) != OTS_OK)
+		want[0] = '\0';
+	v = ots_origin_check(want, req_param(req, "HTTP_ORIGIN"),
+	    req_param(req, "HTTP_SEC_FETCH_SITE"));
+	if (v == OTS_ORIGIN_OK)
+		return false;
+	/* Neither the path nor the Origin is logged: the path may hold an
+	 * id or a file name, and the Origin is the client's to choose. */
+	ots_log_warn("http", "req=%s cross-origin %s refused (%s)", req->req_id,
+	    req->req_method, v == OTS_ORIGIN_FOREIGN ? "foreign Origin" :
+	    "Sec-Fetch-Site");
+	resp_error(req, 403, "cross_origin", "This request came from another "
+	    "site's page, so it was refused. Use this site's own pages, or a "
+	    "client that sends no Origin header.");
+	return true;
+}
+
 void
 route_request(struct req *req)
 {
 	struct ots_str rest;
 
+	if (cross_site_refused(req))
+		return;
 	if (strip_prefix(req->req_path, API_FILES, &rest)) {
 		route_files(req, rest);
 	} else if (strip_prefix(req->req_path, SHARE_PAGE, &rest)) {
