@@ -381,7 +381,7 @@ parse_headers(struct ots_mp *mp)
 	const char *s = mp->m_hdr.b_data;
 	size_t len = mp->m_hdr.b_len - 2;	/* drop the final CRLF */
 	size_t pos = 0;
-	int have_cd = 0;
+	int have_cd = 0, have_ct = 0;
 	enum ots_err e;
 
 	memset(&mp->m_part, 0, sizeof(mp->m_part));
@@ -414,6 +414,11 @@ parse_headers(struct ots_mp *mp)
 				return e;
 		} else if (ots_str_eq_nocase((struct ots_str){ line, nlen },
 		    "content-type")) {
+			/* Two types contradict each other: which one the
+			 * sender meant is a guess, so neither is taken. */
+			if (have_ct)
+				return OTS_ERR_INVAL;
+			have_ct = 1;
 			e = parse_type(mp, line + vstart, llen - vstart);
 			if (e != OTS_OK)
 				return e;

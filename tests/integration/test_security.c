@@ -442,6 +442,24 @@ Test(security, duplicate_and_conflicting_headers_are_refused)
 	    "two multipart Content-Types");
 	raw_expect_4xx(type_and_form, strlen(type_and_form), 0,
 	    "text/plain then multipart");
+	/* Inside a part: two Content-Types. */
+	{
+		static const char body[] = "--b\r\nContent-Disposition: "
+		    "form-data; name=\"file\"; filename=\"t.txt\"\r\n"
+		    "Content-Type: text/plain\r\nContent-Type: text/html\r\n"
+		    "\r\n<b>hi</b>\r\n--b--\r\n";
+		static const char *const h[] = {
+			"Content-Type: multipart/form-data; boundary=b", NULL };
+		struct snapshot before = snap();
+		struct http_resp r;
+
+		cr_assert_eq(http_do("POST", "/api/v1/files", h, body,
+		    sizeof(body) - 1, &r), 0);
+		cr_assert_eq(r.status, 400, "two part types: %ld %s",
+		    r.status, r.body);
+		http_resp_free(&r);
+		assert_unchanged(before, "two part Content-Types");
+	}
 }
 
 /* ---- Header injection through file names ------------------------------- */

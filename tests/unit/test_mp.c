@@ -512,6 +512,17 @@ Test(mp, two_dispositions_are_inval)
 	    "\r\nv\r\n--b--", &r), OTS_ERR_INVAL);
 }
 
+Test(mp, two_content_types_are_inval)
+{
+	struct rec r;
+
+	/* The second used to replace the first silently. */
+	cr_assert_eq(parse("b", "--b\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"a\"\r\nContent-Type: text/plain\r\n"
+	    "content-type: text/html\r\n\r\nv\r\n--b--", &r),
+	    OTS_ERR_INVAL);
+}
+
 Test(mp, field_name_over_max_is_inval)
 {
 	char body[512];
