@@ -708,8 +708,14 @@ Test(fault, redis_killed_under_load_loses_nothing_promised)
 
 		http_resp_free(&r);
 		if (u->lo_claimed) {
-			cr_assert(st == 410 || st == 404, "share %d served "
-			    "twice (answered at %ld ms, kill at %ld ms)", i,
+			/* A claim inside the window may be forgotten: its
+			 * share is back but its file is gone, so it is not
+			 * served either (SECURITY.md says which error). */
+			if (old_enough)
+				cr_assert(st == 410 || st == 404, "claimed "
+				    "share %d: %ld", i, st);
+			cr_assert_neq(st, 200, "share %d served twice "
+			    "(answered at %ld ms, kill at %ld ms)", i,
 			    u->lo_answered_ms, kill_ms);
 			continue;
 		}
