@@ -256,12 +256,14 @@ out:
 
 /*
  * The file was not there when this claim came to open it: usually another
- * claim won meanwhile and removed it (410), else the share lost its file
- * (500, logged, and not consumed).
+ * claim won meanwhile and removed it (410), else the share lost its file:
+ * it is revoked (logged) and answered 410 like any share that ended.
  */
 static void
 file_missing(struct req *req, const struct ots_tok *id)
 {
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	enum ots_share_state state = OTS_SHARE_EXPIRED;
 	struct ots_share sh;
 	enum ots_err e;
 
@@ -271,13 +273,23 @@ file_missing(struct req *req, const struct ots_tok *id)
 		return;
 	}
 	if (sh.sh_state == OTS_SHARE_AVAILABLE) {
-		ots_log_err(MOD, "req=%s available share has no file",
-		    req->req_id);
-		resp_from_err(req, OTS_ERR_IO);
-		return;
-	}
-	h_gone(req, sh.sh_state == OTS_SHARE_UNKNOWN ? OTS_SHARE_EXPIRED :
-	    sh.sh_state);
+		/* Its bytes are lost (a Redis that forgot a claim after a
+		 * crash, a file removed by hand): end the share as an
+		 * operator would, so that nobody waits for it and its owner
+		 * reads "revoked" (docs/SECURITY.md). */
+		ots_log_err(MOD, "req=%s available share has no file: "
+		    "revoking it", req->req_id);
+		e = ots_share_revoke(req->req_worker->w_rds, id, NULL,
+		    ots_now(), c->c_tombstone_ttl, &state);
+		if (e == OTS_OK)
+			state = OTS_SHARE_REVOKED;
+		else if (e != OTS_ERR_GONE && e != OTS_ERR_NOTFOUND) {
+			resp_from_err(req, e);
+			return;
+		}
+	} else if (sh.sh_state != OTS_SHARE_UNKNOWN)
+		state = sh.sh_state;
+	h_gone(req, state);
 }
 
 void

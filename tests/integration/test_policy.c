@@ -331,6 +331,31 @@ Test(policy, revoke_destroys_and_receipt_tells)
 	http_resp_free(&r);
 }
 
+Test(policy, share_without_its_file_is_revoked)
+{
+	char owner[64], path[1024];
+	struct link l;
+	struct http_resp r;
+
+	/* The bytes are lost (a Redis that forgot a claim after a crash
+	 * brings a share back without its file; here the file goes by
+	 * hand): the claim answers 410, never 500, and the share ends. */
+	cr_assert_eq(upload_pw("pw", "lost bytes", 10, &l, owner,
+	    sizeof(owner)), 201);
+	snprintf(path, sizeof(path), "%s/data/files/%s", itest_state(), l.id);
+	cr_assert_eq(unlink(path), 0, "%s", path);
+	cr_assert_eq(claim_pw(l.id, l.key, "pw", &r), 0);
+	cr_assert_eq(r.status, 410, "%s", r.body);
+	cr_assert(strstr(r.body, "\"code\":\"revoked\"") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(owner_request("GET", l.id, "/status", owner, &r), 200);
+	cr_assert(strstr(r.body, "\"state\":\"revoked\"") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(claim_pw(l.id, l.key, "pw", &r), 0);
+	cr_assert_eq(r.status, 410);
+	http_resp_free(&r);
+}
+
 Test(policy, receipt_says_when_it_was_claimed)
 {
 	char owner[64];
