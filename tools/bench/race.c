@@ -87,6 +87,10 @@ main(int argc, char **argv)
 	struct client *cl;
 	unsigned char *want;
 	size_t want_len, winners = 0, gone = 0, errors = 0, done = 0;
+	/* Statuses of the errors (0: no answer), to say what went wrong. */
+	size_t odd[600] = { 0 };
+	char odd_text[256] = "";
+	size_t o, used = 0;
 	double *lat, t0;
 	int i, n, running;
 	CURLM *m;
@@ -144,27 +148,35 @@ main(int argc, char **argv)
 			    CURLINFO_RESPONSE_CODE, &status);
 			lat[done++] = (now() - c->c_started) * 1000.0;
 			if (msg->data.result != CURLE_OK)
-				errors++;
-			else if (status == 200 && c->c_len == want_len &&
+				status = 0;
+			if (status == 200 && c->c_len == want_len &&
 			    memcmp(c->c_body, want, want_len) == 0)
 				winners++;
 			else if (status == 410)
 				gone++;
-			else
+			else {
 				errors++;
+				odd[status > 0 && status < 600 ? status : 0]++;
+			}
 		}
 		if (running > 0)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
 	} while (running > 0);
 	qsort(lat, done, sizeof(*lat), cmp_d);
+	for (o = 0; o < 600; o++)
+		if (odd[o] > 0 && used < sizeof(odd_text) - 32)
+			used += (size_t)snprintf(odd_text + used,
+			    sizeof(odd_text) - used, "%s%zux%zu",
+			    used ? " " : "", o, odd[o]);
 	printf("{\"requests\":%d,\"duration_s\":%.3f,\"rps\":%.1f,"
 	    "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
-	    "\"winners\":%zu,\"gone\":%zu,\"errors\":%zu}\n", n, now() - t0,
+	    "\"winners\":%zu,\"gone\":%zu,\"errors\":%zu,"
+	    "\"error_statuses\":\"%s\"}\n", n, now() - t0,
 	    (double)done / (now() - t0),
 	    done ? lat[(done - 1) / 2] : 0.0,
 	    done ? lat[(size_t)((double)(done - 1) * 0.95)] : 0.0,
 	    done ? lat[(size_t)((double)(done - 1) * 0.99)] : 0.0,
-	    winners, gone, errors + (size_t)n - done);
+	    winners, gone, errors + (size_t)n - done, odd_text);
 	for (i = 0; i < n; i++) {
 		curl_multi_remove_handle(m, cl[i].c_easy);
 		curl_easy_cleanup(cl[i].c_easy);
