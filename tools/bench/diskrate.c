@@ -5,7 +5,10 @@
  * fdatasync, rename into files/, fsync files/).  Prints one JSON line in
  * the shape of tools/bench/wrk-report.lua's.
  *
- *   diskrate DIR SIZE THREADS SECONDS
+ * With NOSYNC as a fifth argument, the same without fdatasync and fsync:
+ * the file system's own cost, the baseline of non-durable writes.
+ *
+ *   diskrate DIR SIZE THREADS SECONDS [NOSYNC]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 
 static int tmp_dir, files_dir;
 static size_t file_size;
+static int sync_files = 1;
 static double end_at;
 static atomic_uint_fast64_t next_name;
 static atomic_uint_fast64_t errors;
@@ -63,14 +67,14 @@ write_one(const unsigned char *buf)
 		}
 		left -= (size_t)w;
 	}
-	if (futimens(fd, NULL) != 0 || fdatasync(fd) != 0) {
+	if (futimens(fd, NULL) != 0 || (sync_files && fdatasync(fd) != 0)) {
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (renameat(tmp_dir, part, files_dir, name) != 0)
 		return -1;
-	return fsync(files_dir);
+	return sync_files ? fsync(files_dir) : 0;
 }
 
 static void *
@@ -129,8 +133,13 @@ main(int argc, char **argv)
 	pthread_t *t;
 	size_t n;
 
+	if (argc == 6 && strcmp(argv[5], "NOSYNC") == 0) {
+		sync_files = 0;
+		argc--;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: diskrate DIR SIZE THREADS SECONDS\n");
+		fprintf(stderr,
+		    "usage: diskrate DIR SIZE THREADS SECONDS [NOSYNC]\n");
 		return 2;
 	}
 	file_size = strtoul(argv[2], NULL, 10);
