@@ -20,6 +20,7 @@ struct ots_store {
 	int s_tmp;	/* DATA/tmp */
 	int s_files;	/* DATA/files */
 	bool s_durable;
+	bool s_unnamed;	/* O_TMPFILE and linkat work in files/ */
 };
 
 static enum ots_err
@@ -37,6 +38,43 @@ open_subdir(int parent, const char *name)
 		return -1;
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd;
+}
+
+/* Names the unnamed file fd as files/name. */
+static int
+link_unnamed(struct ots_store *st, int fd, const char *name)
+{
+	char proc[48];
+
+	/* linkat(fd, "", ..., AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH;
+	 * the /proc link does not. */
+	if (ots_str_fmt(proc, sizeof(proc), "/proc/self/fd/%d", fd) != OTS_OK)
+		return -1;
+	return linkat(AT_FDCWD, proc, st->s_files, name, AT_SYMLINK_FOLLOW);
+}
+
+/*
+ * Can uploads be unnamed files here?  O_TMPFILE needs the file system's
+ * support (ext4, XFS, btrfs, tmpfs: yes; some network file systems: no)
+ * and naming it needs /proc.  Tried once, with a file that is removed.
+ */
+static bool
+probe_unnamed(struct ots_store *st)
+{
+	char name[64];
+	bool ok;
+	int fd;
+
+	fd = openat(st->s_files, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	ok = ots_str_fmt(name, sizeof(name), ".probe-%ld-%08x",
+	    (long)getpid(), (unsigned)randombytes_random()) == OTS_OK &&
+	    link_unnamed(st, fd, name) == 0;
+	close(fd);
+	if (ok)
+		(void)unlinkat(st->s_files, name, 0);
+	return ok;
 }
 
 enum ots_err
@@ -67,6 +105,10 @@ ots_store_open(const char *dir, bool durable, struct ots_store **out)
 		    "cannot open tmp/ or files/ in the data directory");
 		goto out;
 	}
+	st->s_unnamed = probe_unnamed(st);
+	if (!st->s_unnamed)
+		ots_log_info(MOD, "the data directory cannot hold unnamed "
+		    "files (O_TMPFILE): uploads are written under tmp/");
 	*out = st;
 	st = NULL;
 	e = OTS_OK;
@@ -89,11 +131,45 @@ ots_store_close(struct ots_store *st)
 	ots_free(st);
 }
 
+bool
+ots_store_unnamed(const struct ots_store *st)
+{
+	return st->s_unnamed;
+}
+
+void
+ots_store_use_named_temps(struct ots_store *st)
+{
+	st->s_unnamed = false;
+}
+
+static enum ots_err
+create_unnamed(struct ots_store *st, const struct ots_tok *id,
+    struct ots_store_tmp *t)
+{
+	int err;
+
+	t->t_unnamed = true;
+	t->t_fd = openat(st->s_files, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    0600);
+	if (t->t_fd < 0) {
+		err = errno;
+		t->t_name[0] = '\0';
+		ots_log_err_errno(MOD, err, "cannot create an unnamed file");
+		return errno_err(err);
+	}
+	memcpy(t->t_name, id->t_str, OTS_TOK_STRSZ);
+	return OTS_OK;
+}
+
 enum ots_err
 ots_store_create(struct ots_store *st, const struct ots_tok *id,
     struct ots_store_tmp *t)
 {
 	t->t_written = 0;
+	t->t_unnamed = false;
+	if (st->s_unnamed)
+		return create_unnamed(st, id, t);
 	if (ots_str_fmt(t->t_name, sizeof(t->t_name), "%s.part", id->t_str) !=
 	    OTS_OK) {
 		t->t_fd = -1;
@@ -136,32 +212,53 @@ ots_store_write(struct ots_store_tmp *t, const uint8_t *p, size_t n)
 	return OTS_OK;
 }
 
+/*
+ * Syncs the data (fdatasync), then stamps the mtime: the sweeper spares
+ * files by mtime and this must be the commit time, not the last write's,
+ * which may be long before a slow sync.  The stamp itself need not reach
+ * the disk.
+ */
+static int
+sync_and_stamp(struct ots_store *st, int fd)
+{
+	if (st->s_durable && fdatasync(fd) != 0)
+		return -1;
+	return futimens(fd, NULL);
+}
+
+/* Gives the written file t its final name files/final. */
+static int
+name_file(struct ots_store *st, struct ots_store_tmp *t, const char *final)
+{
+	if (t->t_unnamed)
+		return link_unnamed(st, t->t_fd, final);
+	if (renameat(st->s_tmp, t->t_name, st->s_files, final) != 0)
+		return -1;
+	t->t_name[0] = '\0';
+	return 0;
+}
+
 enum ots_err
 ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 {
 	char final[OTS_TOK_STRSZ];
-	size_t base = strlen(t->t_name) - strlen(".part");
+	size_t base = t->t_unnamed ? strlen(t->t_name) :
+	    strlen(t->t_name) - strlen(".part");
 	int err;
 
 	memcpy(final, t->t_name, base);
 	final[base] = '\0';
-	/* The sweeper spares files by mtime: make it the commit time, not
-	 * the last write's, which may be long before a slow sync. */
-	if (futimens(t->t_fd, NULL) != 0 ||
-	    (st->s_durable && fdatasync(t->t_fd) != 0))
+	if (sync_and_stamp(st, t->t_fd) != 0 || name_file(st, t, final) != 0)
 		goto fail;
-	if (close(t->t_fd) != 0) {
-		t->t_fd = -1;
-		goto fail;
-	}
-	t->t_fd = -1;
-	if (renameat(st->s_tmp, t->t_name, st->s_files, final) != 0)
-		goto fail;
-	/* The rename is durable only once the directory is synced. */
-	if (st->s_durable && fsync(st->s_files) != 0) {
+	/* The new name is durable only once the directory is synced. */
+	err = st->s_durable && fsync(st->s_files) != 0 ? errno : 0;
+	if (close(t->t_fd) != 0 && err == 0)
 		err = errno;
+	t->t_fd = -1;
+	t->t_name[0] = '\0';
+	if (err != 0) {
 		(void)unlinkat(st->s_files, final, 0);
-		ots_log_err_errno(MOD, err, "cannot sync files directory");
+		ots_log_err_errno(MOD, err, "cannot sync the committed file");
 		return errno_err(err);
 	}
 	return OTS_OK;
@@ -179,12 +276,10 @@ ots_store_abort(struct ots_store *st, struct ots_store_tmp *t)
 		close(t->t_fd);
 		t->t_fd = -1;
 	}
-	if (t->t_name[0] != '\0') {
-		if (unlinkat(st->s_tmp, t->t_name, 0) != 0 && errno != ENOENT)
-			ots_log_err_errno(MOD, errno,
-			    "cannot remove temp file");
-		t->t_name[0] = '\0';
-	}
+	if (t->t_name[0] != '\0' && !t->t_unnamed &&
+	    unlinkat(st->s_tmp, t->t_name, 0) != 0 && errno != ENOENT)
+		ots_log_err_errno(MOD, errno, "cannot remove temp file");
+	t->t_name[0] = '\0';
 }
 
 enum ots_err

@@ -1,13 +1,18 @@
 /*
  * ots_store: the ciphertext files on disk (docs/SECURITY.md, DESIGN §6).
  *
- *	DATA/tmp/ID.part	an upload being written
  *	DATA/files/ID		a committed container
+ *	DATA/tmp/ID.part	an upload being written, where the file system
+ *				cannot make unnamed files
  *
- * A file is written under tmp/, fdatasync'ed, renamed into files/ and the
- * directory fsync'ed, so a committed file survives a crash (a store
- * opened non-durable, OTS_DURABLE=0, skips both syncs: a committed file
- * then survives a process crash but not a power cut).  A claim opens
+ * An upload is written to an unnamed file (O_TMPFILE) in files/, synced,
+ * given its name (linkat) and the directory synced, so a committed file
+ * survives a crash and a crashed upload leaves nothing at all.  Where
+ * O_TMPFILE or linkat through /proc fails (probed at open), the file is
+ * written under tmp/ as ID.part and renamed into files/ instead; the
+ * sweeper removes the .part of a crashed upload.  A store opened
+ * non-durable (OTS_DURABLE=0) skips both syncs: a committed file then
+ * survives a process crash but not a power cut.  A claim opens
  * and unlinks in one step, before the first byte is served.  One store is
  * shared by all threads of a process: it holds only directory descriptors
  * that never change after ots_store_open().
@@ -26,7 +31,8 @@ struct ots_store;
 /* A file being written; owned by one request. */
 struct ots_store_tmp {
 	int t_fd;			/* -1 when closed */
-	char t_name[OTS_TOK_STRSZ + 8];	/* "ID.part" */
+	bool t_unnamed;			/* O_TMPFILE: t_name is "ID" */
+	char t_name[OTS_TOK_STRSZ + 8];	/* "ID.part", "ID", or "" */
 	uint64_t t_written;
 };
 
@@ -41,7 +47,14 @@ OTS_WARN_UNUSED enum ots_err ots_store_open(const char *dir, bool durable,
 /* Closes; accepts NULL. */
 void ots_store_close(struct ots_store *st);
 
-/* Starts tmp/ID.part (mode 0600, must not exist). */
+/* True when uploads are written as unnamed files (above). */
+bool ots_store_unnamed(const struct ots_store *st);
+
+/* Writes uploads as tmp/ID.part from now on: the fallback, for tests. */
+void ots_store_use_named_temps(struct ots_store *st);
+
+/* Starts the upload of id: an unnamed file, or tmp/ID.part (mode 0600,
+ * must not exist). */
 OTS_WARN_UNUSED enum ots_err ots_store_create(struct ots_store *st,
     const struct ots_tok *id, struct ots_store_tmp *t);
 
@@ -56,7 +69,8 @@ OTS_WARN_UNUSED enum ots_err ots_store_write(struct ots_store_tmp *t,
 OTS_WARN_UNUSED enum ots_err ots_store_commit(struct ots_store *st,
     struct ots_store_tmp *t);
 
-/* Closes and removes a temp file; safe to call on a closed one. */
+/* Closes and removes a temp file (an unnamed one vanishes as it is
+ * closed); safe to call on a closed one. */
 void ots_store_abort(struct ots_store *st, struct ots_store_tmp *t);
 
 /*

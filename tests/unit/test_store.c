@@ -1,7 +1,10 @@
 /*
  * ots_store: ciphertext files under a data directory, here a fresh
- * mkdtemp directory per test, removed again by the fixture.
+ * mkdtemp directory per test, removed again by the fixture.  The suite
+ * `store` runs with named temp files (tmp/ID.part, the fallback), the
+ * suite `unnamed` with O_TMPFILE (the default where it works).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -22,7 +25,7 @@ static char dir[64];
 static struct ots_store *st;
 
 static void
-store_init(void)
+unnamed_init(void)
 {
 	cr_assert_geq(sodium_init(), 0);
 	/* Failure paths log to stderr; keep the test output clean. */
@@ -32,6 +35,13 @@ store_init(void)
 	st = NULL;
 	cr_assert_eq(ots_store_open(dir, true, &st), OTS_OK);
 	cr_assert_not_null(st);
+}
+
+static void
+store_init(void)
+{
+	unnamed_init();
+	ots_store_use_named_temps(st);
 }
 
 static int
@@ -53,6 +63,7 @@ store_fini(void)
 }
 
 TestSuite(store, .init = store_init, .fini = store_fini, .timeout = 10);
+TestSuite(unnamed, .init = unnamed_init, .fini = store_fini, .timeout = 10);
 
 /* DIR/sub/name, for checks from outside the store. */
 static const char *
@@ -500,4 +511,114 @@ Test(store, scan_stops_at_visitor_error)
 	    OTS_ERR_REDIS);
 	cr_assert_eq(r.n, 1u, "visited %zu entries after the error", r.n);
 	cr_assert_eq(removed, 0u);
+}
+
+/* Entries in DIR/sub, . and .. aside. */
+static int
+entries(const char *sub)
+{
+	char p[256];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	d = opendir(p);
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+Test(unnamed, is_what_this_file_system_does)
+{
+	/* ext4, XFS, btrfs and tmpfs, where the tests run, all can. */
+	cr_assert(ots_store_unnamed(st));
+}
+
+Test(unnamed, upload_has_no_name_until_commit)
+{
+	static const char data[] = "unnamed container bytes";
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	char back[64];
+	int fd;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert(t.t_unnamed);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)data, sizeof(data)),
+	    OTS_OK);
+	/* Nothing to find, nothing a crash could leave behind. */
+	cr_assert_eq(entries("tmp"), 0);
+	cr_assert_eq(entries("files"), 0);
+	cr_assert_eq(ots_store_commit(st, &t), OTS_OK);
+	cr_assert_eq(t.t_fd, -1);
+	cr_assert_eq(entries("tmp"), 0);
+	cr_assert_eq(entries("files"), 1);
+	fd = open(path_of("files", id.t_str), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_all(fd, back, sizeof(back)), sizeof(data));
+	cr_assert(memcmp(back, data, sizeof(data)) == 0);
+	close(fd);
+}
+
+Test(unnamed, abort_leaves_nothing)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"abc", 3), OTS_OK);
+	ots_store_abort(st, &t);
+	cr_assert_eq(t.t_fd, -1);
+	cr_assert_eq(entries("tmp"), 0);
+	cr_assert_eq(entries("files"), 0);
+	ots_store_abort(st, &t);
+}
+
+Test(unnamed, commit_never_replaces_a_file)
+{
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	char back[16];
+	int fd;
+
+	/* Ids are random, but a rename would silently replace: a link
+	 * refuses, and the first file stays as it was. */
+	ots_tok_random(&id);
+	put(&id, "first", 5);
+	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"second", 6), OTS_OK);
+	cr_assert_neq(ots_store_commit(st, &t), OTS_OK);
+	cr_assert_eq(t.t_fd, -1);
+	fd = open(path_of("files", id.t_str), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_all(fd, back, sizeof(back)), 5u);
+	cr_assert(memcmp(back, "first", 5) == 0);
+	close(fd);
+	cr_assert_eq(entries("files"), 1);
+}
+
+Test(unnamed, take_after_commit_works_and_durability_can_be_off)
+{
+	struct ots_store *fast = NULL;
+	struct ots_store_tmp t;
+	struct ots_tok id;
+	char back[16];
+	int fd = -1;
+
+	cr_assert_eq(ots_store_open(dir, false, &fast), OTS_OK);
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_create(fast, &id, &t), OTS_OK);
+	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"quick", 5), OTS_OK);
+	cr_assert_eq(ots_store_commit(fast, &t), OTS_OK);
+	cr_assert_eq(ots_store_take(fast, &id, &fd), OTS_OK);
+	cr_assert_eq(read_all(fd, back, sizeof(back)), 5u);
+	close(fd);
+	cr_assert_eq(entries("files"), 0);
+	ots_store_close(fast);
 }
