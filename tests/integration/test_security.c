@@ -753,8 +753,25 @@ unavailable(void)
 	return !ready();
 }
 
+/* Sends a request nginx refuses itself; checks status and headers. */
+static void
+raw_refusal(const char *req, size_t len, long want, const char *what)
+{
+	char *raw = raw_exchange(req, len), *end;
+
+	cr_assert_eq(raw_status(raw), want, "%s: %.100s", what, raw);
+	end = strstr(raw, "\r\n\r\n");
+	cr_assert(end != NULL);
+	*end = '\0';
+	assert_security_headers(raw, want, what);
+	free(raw);
+}
+
 Test(security, security_headers_on_every_answer)
 {
+	static const char two_hosts[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+	    "Host: b\r\nConnection: close\r\n\r\n";
+	static char line[12 * 1024];
 	static const char *const browser[] = { "Accept: text/html", NULL };
 	static const char big[] = "PUT /api/v1/files/x HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Length: 5000000000\r\nConnection: close\r\n\r\n";
@@ -793,6 +810,13 @@ Test(security, security_headers_on_every_answer)
 	*end = '\0';
 	assert_security_headers(raw, 413, "nginx 413");
 	free(raw);
+	/* nginx's refusals while reading the header: 400 and 414 */
+	raw_refusal(two_hosts, sizeof(two_hosts) - 1, 400, "nginx 400");
+	memcpy(line, "GET /", 5);
+	memset(line + 5, 'a', sizeof(line) - 64);
+	snprintf(line + 5 + sizeof(line) - 64, 59,
+	    " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	raw_refusal(line, strlen(line), 414, "nginx 414");
 	/* 5xx from the app: Redis away */
 	devstack("redis-stop");
 	cr_assert(wait_until(unavailable, 5000), "ready stayed 200");
