@@ -241,7 +241,7 @@ Test(ops, every_bad_setting_is_refused_by_name)
 		"OTS_ARGON2_CONCURRENCY=0", "OTS_PASSWORD_MAX=0",
 		"OTS_PASSWORD_ATTEMPTS=0", "OTS_RATE_UPLOAD=fast",
 		"OTS_TRUSTED_PROXIES=10.0.0.0/99", "OTS_SWEEP_INTERVAL=2h",
-		"OTS_ADMIN_TOKEN_HASH=abc", "OTS_THREADS=0",
+		"OTS_ADMIN_TOKEN_HASH=abc", "OTS_DURABLE=yes", "OTS_THREADS=0",
 		"OTS_DRAIN_MS=-1", "OTS_LOG_LEVEL=loud" };
 	char out[4096], name[64];
 	size_t i;
