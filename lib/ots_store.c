@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,13 @@ struct ots_store {
 	int s_files;	/* DATA/files */
 	bool s_durable;
 	bool s_unnamed;	/* O_TMPFILE and linkat work in files/ */
+	/* Concurrent commits share files/'s fsync (sync_files_dir()). */
+	pthread_mutex_t s_sync_mu;
+	pthread_cond_t s_sync_cv;
+	uint64_t s_named;	/* names made in files/ so far */
+	uint64_t s_synced;	/* how many of them a finished fsync covers */
+	bool s_syncing;		/* an fsync is running */
+	bool s_sync_init;
 };
 
 static enum ots_err
@@ -98,6 +106,16 @@ ots_store_open(const char *dir, bool durable, struct ots_store **out)
 	st->s_tmp = -1;
 	st->s_files = -1;
 	st->s_durable = durable;
+	if (pthread_mutex_init(&st->s_sync_mu, NULL) != 0) {
+		e = OTS_ERR_NOMEM;
+		goto out;
+	}
+	if (pthread_cond_init(&st->s_sync_cv, NULL) != 0) {
+		pthread_mutex_destroy(&st->s_sync_mu);
+		e = OTS_ERR_NOMEM;
+		goto out;
+	}
+	st->s_sync_init = true;
 	st->s_tmp = open_subdir(root, "tmp");
 	st->s_files = open_subdir(root, "files");
 	if (st->s_tmp < 0 || st->s_files < 0) {
@@ -128,6 +146,10 @@ ots_store_close(struct ots_store *st)
 		close(st->s_tmp);
 	if (st->s_files >= 0)
 		close(st->s_files);
+	if (st->s_sync_init) {
+		pthread_cond_destroy(&st->s_sync_cv);
+		pthread_mutex_destroy(&st->s_sync_mu);
+	}
 	ots_free(st);
 }
 
@@ -238,6 +260,43 @@ name_file(struct ots_store *st, struct ots_store_tmp *t, const char *final)
 	return 0;
 }
 
+/*
+ * Makes files/ durable up to the name this thread has just made.  An
+ * fsync covers every name made before it starts, so concurrent commits
+ * share one: a thread that finds one running (it may have started before
+ * this name) waits for it to end, then runs the next one for everybody
+ * waiting, or finds itself covered.  Returns 0 or an errno; after a
+ * failed fsync each waiter tries again for itself.
+ */
+static int
+sync_files_dir(struct ots_store *st)
+{
+	uint64_t mine, upto;
+	int err = 0;
+
+	pthread_mutex_lock(&st->s_sync_mu);
+	mine = ++st->s_named;
+	while (st->s_synced < mine) {
+		if (st->s_syncing) {
+			pthread_cond_wait(&st->s_sync_cv, &st->s_sync_mu);
+			continue;
+		}
+		st->s_syncing = true;
+		upto = st->s_named;
+		pthread_mutex_unlock(&st->s_sync_mu);
+		err = fsync(st->s_files) == 0 ? 0 : errno;
+		pthread_mutex_lock(&st->s_sync_mu);
+		st->s_syncing = false;
+		if (err == 0 && upto > st->s_synced)
+			st->s_synced = upto;
+		pthread_cond_broadcast(&st->s_sync_cv);
+		if (err != 0)
+			break;
+	}
+	pthread_mutex_unlock(&st->s_sync_mu);
+	return err;
+}
+
 enum ots_err
 ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 {
@@ -251,7 +310,7 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 	if (sync_and_stamp(st, t->t_fd) != 0 || name_file(st, t, final) != 0)
 		goto fail;
 	/* The new name is durable only once the directory is synced. */
-	err = st->s_durable && fsync(st->s_files) != 0 ? errno : 0;
+	err = st->s_durable ? sync_files_dir(st) : 0;
 	if (close(t->t_fd) != 0 && err == 0)
 		err = errno;
 	t->t_fd = -1;

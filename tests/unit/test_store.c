@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,4 +622,50 @@ Test(unnamed, take_after_commit_works_and_durability_can_be_off)
 	close(fd);
 	cr_assert_eq(entries("files"), 0);
 	ots_store_close(fast);
+}
+
+/* Many threads commit at once: they share the directory syncs, and
+ * every one of them ends with its file durable and in place. */
+#define COMMITTERS 16
+
+static void *
+commit_one(void *arg)
+{
+	struct ots_tok *id = arg;
+	struct ots_store_tmp t;
+
+	if (ots_store_create(st, id, &t) != OTS_OK)
+		return (void *)1;
+	if (ots_store_write(&t, (const uint8_t *)id->t_str, OTS_TOK_CHARS) !=
+	    OTS_OK || ots_store_commit(st, &t) != OTS_OK)
+		return (void *)1;
+	return NULL;
+}
+
+Test(unnamed, concurrent_commits_all_land)
+{
+	pthread_t th[COMMITTERS];
+	struct ots_tok ids[COMMITTERS];
+	char back[OTS_TOK_STRSZ];
+	void *rc;
+	int i, fd;
+
+	for (i = 0; i < COMMITTERS; i++) {
+		ots_tok_random(&ids[i]);
+		cr_assert_eq(pthread_create(&th[i], NULL, commit_one, &ids[i]),
+		    0);
+	}
+	for (i = 0; i < COMMITTERS; i++) {
+		cr_assert_eq(pthread_join(th[i], &rc), 0);
+		cr_assert_null(rc, "committer %d failed", i);
+	}
+	cr_assert_eq(entries("files"), COMMITTERS);
+	for (i = 0; i < COMMITTERS; i++) {
+		fd = open(path_of("files", ids[i].t_str), O_RDONLY);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(read_all(fd, back, sizeof(back)),
+		    (size_t)OTS_TOK_CHARS);
+		cr_assert(memcmp(back, ids[i].t_str, OTS_TOK_CHARS) == 0);
+		close(fd);
+	}
 }
