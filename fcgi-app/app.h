@@ -80,7 +80,8 @@ void fio_finish(struct worker *w);
 const char *req_param(const struct req *req, const char *name);
 /*
  * Reads up to n body bytes into p; *got 0 means the body ended.
- * OTS_ERR_TRUNC when the web server reported a broken stream.
+ * OTS_ERR_TRUNC when the web server reported a broken stream (*got then
+ * counts what was copied before, for the caller to wipe).
  */
 OTS_WARN_UNUSED enum ots_err req_read(struct req *req, uint8_t *p, size_t n,
     size_t *got);

@@ -7,6 +7,8 @@
  * each thread polls it together with the shutdown descriptor, calling
  * FCGX_Accept_r() only when a connection is waiting; a thread that loses
  * the race to another thread or process gets EAGAIN and polls again.
+ * (poll wakes every idle thread for each connection; serialising the
+ * wait behind a mutex measured no faster, docs/BENCHMARKS.md.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,9 +208,12 @@ req_read(struct req *req, uint8_t *p, size_t n, size_t *got)
 	if (n > INT32_MAX)
 		n = INT32_MAX;
 	r = FCGX_GetStr((char *)p, (int)n, in);
+	/* Bytes copied before an error count too: the caller wipes what
+	 * it was given. */
+	if (r > 0)
+		*got = (size_t)r;
 	if (r < 0 || FCGX_GetError(in) != 0)
 		return OTS_ERR_TRUNC;
-	*got = (size_t)r;
 	req->req_bytes_in += (uint64_t)r;
 	return OTS_OK;
 }

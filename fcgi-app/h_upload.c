@@ -162,6 +162,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	struct ots_upload_pw pw;
 	const char *password = req_param(req, "HTTP_X_PASSWORD");
 	size_t dlen = 0, pwlen = password != NULL ? strlen(password) : 0;
+	size_t used = 0;
 	uint64_t secs = 0;
 	enum ots_err e = OTS_OK;
 
@@ -209,6 +210,8 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 
 		e = req_read(req, req->req_worker->w_buf, OTS_CHUNK_SIZE,
 		    &got);
+		if (got > used)
+			used = got;
 		if (e != OTS_OK || got == 0)
 			break;
 		e = ots_upload_write(up, req->req_worker->w_buf, got);
@@ -222,7 +225,9 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		upload_failed(req, e);
 	ots_upload_free(up);
 	h_xfer_leave(req);
-	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
+	/* The plaintext that passed through: no need to wipe all 64 KiB
+	 * after a 1 KiB upload. */
+	sodium_memzero(req->req_worker->w_buf, used);
 }
 
 /* Multipart parsing state for one POST. */
@@ -379,7 +384,7 @@ header_password(struct req *req, struct mp_ctx *m)
 /* Feeds the whole body to the parser. */
 static enum ots_err
 parse_body(struct req *req, struct ots_mp *mp, struct mp_ctx *m,
-    uint64_t raw_max)
+    uint64_t raw_max, size_t *used)
 {
 	uint64_t total = 0;
 	enum ots_err e;
@@ -389,6 +394,8 @@ parse_body(struct req *req, struct ots_mp *mp, struct mp_ctx *m,
 
 		e = req_read(req, req->req_worker->w_buf, OTS_CHUNK_SIZE,
 		    &got);
+		if (got > *used)
+			*used = got;
 		if (e != OTS_OK)
 			return e;
 		if (got == 0)
@@ -415,6 +422,7 @@ h_upload_post(struct req *req)
 	struct ots_str expiry;
 	uint64_t secs = 0;
 	uint64_t raw_max = c->c_max_size + MP_OVERHEAD;
+	size_t used = 0;	/* bytes of w_buf to wipe */
 	bool xfer = false;
 	enum ots_err e;
 
@@ -449,7 +457,7 @@ h_upload_post(struct req *req)
 	if (e == OTS_OK)
 		e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
-		e = parse_body(req, mp, &m, raw_max);
+		e = parse_body(req, mp, &m, raw_max, &used);
 	if (e == OTS_OK && !m.m_have_content) {
 		e = OTS_ERR_INVAL;
 		m.m_msg = "The form has no file field (or text field).";
@@ -482,5 +490,5 @@ out:
 		ots_free(m.m_pw);
 	}
 	sodium_memzero(&m.m_meta, sizeof(m.m_meta));
-	sodium_memzero(req->req_worker->w_buf, OTS_CHUNK_SIZE);
+	sodium_memzero(req->req_worker->w_buf, used);
 }
