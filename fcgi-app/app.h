@@ -89,6 +89,14 @@ OTS_WARN_UNUSED enum ots_err req_read(struct req *req, uint8_t *p, size_t n,
 OTS_WARN_UNUSED enum ots_err req_read_all(struct req *req, struct ots_buf *b);
 OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
     size_t n);
+/*
+ * Writes n bytes of a large body (a download) straight to the web
+ * server's socket as FastCGI records of up to 64 KiB, after flushing what
+ * req_write() buffered: no copy into libfcgi's 8 KiB buffer, eight times
+ * fewer writes and wake-ups, and no plaintext left behind in that buffer.
+ */
+OTS_WARN_UNUSED enum ots_err req_write_body(struct req *req, const void *p,
+    size_t n);
 
 /* resp.c */
 /*

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -253,6 +254,79 @@ req_write(struct req *req, const void *p, size_t n)
 		c += w;
 		n -= (size_t)w;
 		req->req_bytes_out += (uint64_t)w;
+	}
+	return OTS_OK;
+}
+
+/* FastCGI (version 1): a record is an 8-byte header and up to 65535
+ * bytes of content. */
+#define FCGI_STDOUT_TYPE 6
+#define RECORD_MAX 65535u
+/* Records per writev(2): 4 x 64 KiB, the container's chunk and more. */
+#define RECORDS_PER_WRITE 4
+
+/* Writes every byte the iovecs hold, resuming after short writes. */
+static enum ots_err
+writev_all(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+		size_t left;
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return OTS_ERR_IO;
+		}
+		left = (size_t)w;
+		while (cnt > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+req_write_body(struct req *req, const void *p, size_t n)
+{
+	FCGX_Request *r = &req->req_worker->w_fio->f_req;
+	uint8_t head[RECORDS_PER_WRITE][8];
+	struct iovec iov[2 * RECORDS_PER_WRITE];
+	const uint8_t *c = p;
+
+	/* What libfcgi holds (the header lines) goes first. */
+	if (FCGX_FFlush(r->out) != 0 || r->ipcFd < 0)
+		return OTS_ERR_IO;
+	while (n > 0) {
+		int cnt = 0, i;
+
+		for (i = 0; i < RECORDS_PER_WRITE && n > 0; i++) {
+			size_t len = n < RECORD_MAX ? n : RECORD_MAX;
+
+			head[i][0] = 1;
+			head[i][1] = FCGI_STDOUT_TYPE;
+			head[i][2] = (uint8_t)((unsigned)r->requestId >> 8);
+			head[i][3] = (uint8_t)r->requestId;
+			head[i][4] = (uint8_t)(len >> 8);
+			head[i][5] = (uint8_t)len;
+			head[i][6] = 0;	/* no padding */
+			head[i][7] = 0;
+			iov[cnt].iov_base = head[i];
+			iov[cnt++].iov_len = sizeof(head[i]);
+			iov[cnt].iov_base = (void *)(uintptr_t)c;
+			iov[cnt++].iov_len = len;
+			c += len;
+			n -= len;
+			req->req_bytes_out += (uint64_t)len;
+		}
+		if (writev_all(r->ipcFd, iov, cnt) != OTS_OK)
+			return OTS_ERR_IO;
 	}
 	return OTS_OK;
 }

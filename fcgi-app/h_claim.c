@@ -137,7 +137,7 @@ stream_sink(void *ctx, const uint8_t *p, size_t n)
 {
 	struct stream_ctx *s = ctx;
 
-	return req_write(s->s_req, p, n);
+	return req_write_body(s->s_req, p, n);
 }
 
 /* Sends the headers and the plaintext of a won claim. */
