@@ -887,3 +887,45 @@ Test(security, worker_refuses_to_run_as_root)
 	rmdir(data);
 	unlink(log);
 }
+
+/*
+ * The running workers hold no root: spawn-fcgi dropped to the run user
+ * before exec (tools/dev-stack, as systemd's User= does in production),
+ * real, effective, saved and file-system uids alike.
+ */
+Test(security, running_workers_are_not_root)
+{
+	char path[1024], line[256];
+	int i, checked = 0;
+
+	for (i = 1; i <= 16; i++) {
+		long pid;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/run/fcgi-%d.pid", itest_state(),
+		    i);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		f = fopen(path, "r");
+		cr_assert(f != NULL, "worker %d (pid %ld) is not running", i,
+		    pid);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			long r, e, s, fs;
+
+			if (sscanf(line, "Uid: %ld %ld %ld %ld", &r, &e, &s,
+			    &fs) != 4 && sscanf(line, "Gid: %ld %ld %ld %ld",
+			    &r, &e, &s, &fs) != 4)
+				continue;
+			cr_assert(r != 0 && e != 0 && s != 0 && fs != 0,
+			    "worker %d: %s", i, line);
+		}
+		fclose(f);
+		checked++;
+	}
+	cr_assert_geq(checked, 1, "no worker PID files in %s/run",
+	    itest_state());
+}
