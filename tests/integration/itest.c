@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -485,4 +486,46 @@ claim_pw(const char *id, const char *key, const char *password,
 	snprintf(path, sizeof(path), "/d/%s", id);
 	snprintf(body, sizeof(body), "key=%s&password=%s", key, password);
 	return http_do("POST", path, h, body, strlen(body), out);
+}
+
+long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+pid_t
+worker_pid(int n)
+{
+	char path[1024];
+	FILE *f;
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/fcgi-%d.pid", itest_state(), n);
+	f = fopen(path, "r");
+	cr_assert(f != NULL);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+bool
+worker_socket_refuses(int n)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/fcgi-%d.sock",
+	    itest_state(), n);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert(fd >= 0);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc != 0;
 }

@@ -7,6 +7,8 @@
 #define OTS_ITEST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,5 +114,14 @@ void fill_pattern(uint8_t *p, size_t n, uint32_t seed);
 
 /* Polls cond() every 50 ms for up to ms; true if it became true. */
 bool wait_until(bool (*cond)(void), unsigned ms);
+
+/* Milliseconds since t0 (CLOCK_MONOTONIC). */
+long ms_since(const struct timespec *t0);
+
+/* Worker n's PID (1-based), from the stack's PID file. */
+pid_t worker_pid(int n);
+
+/* True once nothing accepts on worker n's socket any more. */
+bool worker_socket_refuses(int n);
 
 #endif

@@ -37,16 +37,6 @@ restore_stack(void)
 
 TestSuite(fault, .timeout = 120, .fini = restore_stack);
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static void
 pause_ms(long ms)
 {
@@ -79,15 +69,6 @@ pid_file(const char *name)
 		pid = 0;
 	fclose(f);
 	return (pid_t)pid;
-}
-
-static pid_t
-worker_pid(int n)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "fcgi-%d.pid", n);
-	return pid_file(name);
 }
 
 /*
@@ -127,30 +108,13 @@ worker_holding(const char *needle)
 	return 0;
 }
 
-static bool
-socket_refuses(int n)
-{
-	struct sockaddr_un sa;
-	int fd, rc;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/fcgi-%d.sock",
-	    itest_state(), n);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return rc != 0;
-}
-
 static int victim;
 static pid_t victim_pid;
 
 static bool
 victim_gone(void)
 {
-	return socket_refuses(victim);
+	return worker_socket_refuses(victim);
 }
 
 /* SIGKILLs worker n and waits until the kernel has closed its socket. */

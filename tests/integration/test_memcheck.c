@@ -212,21 +212,6 @@ vg_read(long pid, struct vg_report *out)
 	fclose(f);
 }
 
-static long
-worker_pid(int n)
-{
-	char path[1024];
-	FILE *f;
-	long pid = 0;
-
-	snprintf(path, sizeof(path), "%s/run/fcgi-%d.pid", itest_state(), n);
-	f = fopen(path, "r");
-	cr_assert(f != NULL);
-	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
-	fclose(f);
-	return pid;
-}
-
 #define WORKERS 2
 
 /*

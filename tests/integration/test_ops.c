@@ -260,44 +260,10 @@ Test(ops, every_bad_setting_is_refused_by_name)
 	cr_assert(strstr(out, "OTS_REDIS_PASSWORD=(set, hidden)") != NULL);
 }
 
-/* A worker's pid from its pid file. */
-static long
-worker_pid(int n)
-{
-	char path[1024];
-	FILE *f;
-	long pid = 0;
-
-	snprintf(path, sizeof(path), "%s/run/fcgi-%d.pid", itest_state(), n);
-	f = fopen(path, "r");
-	cr_assert(f != NULL);
-	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
-	fclose(f);
-	return pid;
-}
-
-/* True once nothing accepts on worker n's socket any more. */
-static bool
-socket_refuses(int n)
-{
-	struct sockaddr_un sa;
-	int fd, rc;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/fcgi-%d.sock",
-	    itest_state(), n);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return rc != 0;
-}
-
 static bool
 worker1_gone(void)
 {
-	return socket_refuses(1);
+	return worker_socket_refuses(1);
 }
 
 Test(ops, a_killed_worker_loses_nothing)

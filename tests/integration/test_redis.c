@@ -19,16 +19,6 @@ restart_redis(void)
 
 TestSuite(redis, .timeout = 60, .fini = restart_redis);
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static bool
 upload_works(void)
 {

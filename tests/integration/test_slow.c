@@ -19,16 +19,6 @@
 
 TestSuite(slow, .timeout = 60);
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 Test(slow, trickling_uploads_do_not_starve_other_requests)
 {
 	static const char head[] = "PUT /api/v1/files/slow HTTP/1.1\r\n"
