@@ -18,18 +18,11 @@
 
 #include "ots_kdf.h"
 
+#include "benchutil.h"
+
 static struct ots_kdf_params cost;
 static double end_at;
 static atomic_uint_fast64_t hashes, errors;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *
 loop(void *arg)
@@ -39,7 +32,7 @@ loop(void *arg)
 	uint8_t out[OTS_KEY_BYTES];
 
 	(void)arg;
-	while (now() < end_at) {
+	while (bench_now() < end_at) {
 		if (ots_kdf_password(pw, sizeof(pw) - 1, salt, &cost, out) ==
 		    OTS_OK)
 			atomic_fetch_add(&hashes, 1);
@@ -71,14 +64,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "argon2rate: bad arguments\n");
 		return 2;
 	}
-	t0 = now();
+	t0 = bench_now();
 	end_at = t0 + seconds;
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&t[i], NULL, loop, NULL) != 0)
 			return 1;
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	took = now() - t0;
+	took = bench_now() - t0;
 	printf("{\"requests\":%llu,\"units\":%llu,\"duration_s\":%.3f,"
 	    "\"rps\":%.2f,\"errors\":%llu}\n",
 	    (unsigned long long)atomic_load(&hashes),

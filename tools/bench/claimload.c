@@ -19,6 +19,8 @@
 
 #include <curl/curl.h>
 
+#include "benchutil.h"
+
 #define ID_MAX 64
 
 struct link {
@@ -37,15 +39,6 @@ struct conn {
 static const unsigned char *want;
 static size_t want_len;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -57,28 +50,6 @@ on_data(char *p, size_t size, size_t n, void *arg)
 		c->c_mismatch = true;
 	c->c_got += len;
 	return len;
-}
-
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *b = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0) {
-		rewind(f);
-		b = malloc((size_t)n + 1);
-		if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return b;
 }
 
 static struct link *
@@ -115,14 +86,6 @@ read_links(const char *prefix, size_t *count)
 	return v;
 }
 
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 start(CURLM *m, struct conn *c, const char *base, const struct link *l)
 {
@@ -132,7 +95,7 @@ start(CURLM *m, struct conn *c, const char *base, const struct link *l)
 	snprintf(c->c_body, sizeof(c->c_body), "key=%s", l->l_key);
 	c->c_got = 0;
 	c->c_mismatch = false;
-	c->c_started = now();
+	c->c_started = bench_now();
 	curl_easy_setopt(c->c_easy, CURLOPT_URL, url);
 	curl_easy_setopt(c->c_easy, CURLOPT_POSTFIELDS, c->c_body);
 	curl_multi_add_handle(m, c->c_easy);
@@ -155,7 +118,7 @@ main(int argc, char **argv)
 		    "SECONDS EXPECTED_FILE\n");
 		return 2;
 	}
-	if ((w = read_file(argv[5], &want_len)) == NULL) {
+	if ((w = bench_read_file(argv[5], &want_len)) == NULL) {
 		perror(argv[5]);
 		return 2;
 	}
@@ -171,7 +134,7 @@ main(int argc, char **argv)
 	lat = calloc(nlinks, sizeof(*lat));
 	if (m == NULL || cs == NULL || lat == NULL)
 		return 1;
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < (size_t)conns && next < nlinks; i++) {
 		cs[i].c_easy = curl_easy_init();
 		if (cs[i].c_easy == NULL)
@@ -198,7 +161,7 @@ main(int argc, char **argv)
 			    (char **)&c);
 			curl_easy_getinfo(msg->easy_handle,
 			    CURLINFO_RESPONSE_CODE, &status);
-			last = now();
+			last = bench_now();
 			lat[done++] = (last - c->c_started) * 1000.0;
 			if (msg->data.result == CURLE_OK && status == 200 &&
 			    !c->c_mismatch && c->c_got == want_len)
@@ -214,16 +177,15 @@ main(int argc, char **argv)
 		if (running > 0)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
 	} while (running > 0);
-	qsort(lat, done, sizeof(*lat), cmp_d);
+	bench_sort(lat, done);
 	if (last <= t0)
-		last = now();
+		last = bench_now();
 	printf("{\"requests\":%zu,\"units\":%zu,\"duration_s\":%.3f,"
 	    "\"rps\":%.1f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
 	    "\"errors\":%zu,\"exhausted\":%d}\n", done, ok, last - t0,
 	    (double)ok / (last - t0),
-	    done ? lat[(done - 1) / 2] : 0.0,
-	    done ? lat[(size_t)((double)(done - 1) * 0.95)] : 0.0,
-	    done ? lat[(size_t)((double)(done - 1) * 0.99)] : 0.0,
+	    bench_pct(lat, done, 0.50), bench_pct(lat, done, 0.95),
+	    bench_pct(lat, done, 0.99),
 	    errors, next >= nlinks ? 1 : 0);
 	for (i = 0; i < (size_t)conns; i++)
 		if (cs[i].c_easy != NULL)

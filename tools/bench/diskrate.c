@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define CHUNK (64u * 1024u)
 #define MAX_SAMPLES (1u << 20)
 
@@ -31,17 +33,8 @@ static int sync_files = 1;
 static double end_at;
 static atomic_uint_fast64_t next_name;
 static atomic_uint_fast64_t errors;
-static uint32_t *samples_us;
+static double *samples_ms;
 static atomic_uint_fast64_t nsamples;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 write_one(const unsigned char *buf)
@@ -83,8 +76,8 @@ loop(void *arg)
 	static unsigned char buf[CHUNK];
 
 	(void)arg;
-	while (now() < end_at) {
-		double t0 = now();
+	while (bench_now() < end_at) {
+		double t0 = bench_now();
 		uint_fast64_t i;
 
 		if (write_one(buf) != 0) {
@@ -93,25 +86,9 @@ loop(void *arg)
 		}
 		i = atomic_fetch_add(&nsamples, 1);
 		if (i < MAX_SAMPLES)
-			samples_us[i] = (uint32_t)((now() - t0) * 1e6);
+			samples_ms[i] = (bench_now() - t0) * 1000.0;
 	}
 	return NULL;
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-pct_ms(size_t n, double p)
-{
-	size_t i = (size_t)(p * (double)(n - 1));
-
-	return n == 0 ? 0.0 : samples_us[i] / 1000.0;
 }
 
 static int
@@ -151,30 +128,30 @@ main(int argc, char **argv)
 	}
 	tmp_dir = open_dir(argv[1], "tmp");
 	files_dir = open_dir(argv[1], "files");
-	samples_us = calloc(MAX_SAMPLES, sizeof(*samples_us));
+	samples_ms = calloc(MAX_SAMPLES, sizeof(*samples_ms));
 	t = calloc(threads, sizeof(*t));
-	if (tmp_dir < 0 || files_dir < 0 || samples_us == NULL || t == NULL) {
+	if (tmp_dir < 0 || files_dir < 0 || samples_ms == NULL || t == NULL) {
 		perror("diskrate");
 		return 1;
 	}
-	t0 = now();
+	t0 = bench_now();
 	end_at = t0 + seconds;
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&t[i], NULL, loop, NULL) != 0)
 			return 1;
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	took = now() - t0;
+	took = bench_now() - t0;
 	n = (size_t)atomic_load(&nsamples);
 	if (n > MAX_SAMPLES)
 		n = MAX_SAMPLES;
-	qsort(samples_us, n, sizeof(*samples_us), cmp_u32);
+	bench_sort(samples_ms, n);
 	printf("{\"requests\":%zu,\"duration_s\":%.3f,\"rps\":%.1f,"
 	    "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
-	    "\"errors\":%llu}\n", n, took, (double)n / took, pct_ms(n, 0.50),
-	    pct_ms(n, 0.95), pct_ms(n, 0.99),
+	    "\"errors\":%llu}\n", n, took, (double)n / took, bench_pct(samples_ms, n, 0.50),
+	    bench_pct(samples_ms, n, 0.95), bench_pct(samples_ms, n, 0.99),
 	    (unsigned long long)atomic_load(&errors));
 	free(t);
-	free(samples_us);
+	free(samples_ms);
 	return 0;
 }

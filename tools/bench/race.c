@@ -13,21 +13,14 @@
 
 #include <curl/curl.h>
 
+#include "benchutil.h"
+
 struct client {
 	CURL *c_easy;
 	unsigned char *c_body;
 	size_t c_len, c_cap;
 	double c_started;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
@@ -49,37 +42,6 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *b;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -99,7 +61,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: race BASE_URL ID KEY N EXPECTED_FILE\n");
 		return 2;
 	}
-	want = read_file(argv[5], &want_len);
+	want = bench_read_file(argv[5], &want_len);
 	if (want == NULL) {
 		perror(argv[5]);
 		return 2;
@@ -113,7 +75,7 @@ main(int argc, char **argv)
 	if (m == NULL || cl == NULL || lat == NULL)
 		return 1;
 	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		CURL *e = curl_easy_init();
 
@@ -146,7 +108,7 @@ main(int argc, char **argv)
 			    (char **)&c);
 			curl_easy_getinfo(msg->easy_handle,
 			    CURLINFO_RESPONSE_CODE, &status);
-			lat[done++] = (now() - c->c_started) * 1000.0;
+			lat[done++] = (bench_now() - c->c_started) * 1000.0;
 			if (msg->data.result != CURLE_OK)
 				status = 0;
 			if (status == 200 && c->c_len == want_len &&
@@ -162,7 +124,7 @@ main(int argc, char **argv)
 		if (running > 0)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
 	} while (running > 0);
-	qsort(lat, done, sizeof(*lat), cmp_d);
+	bench_sort(lat, done);
 	for (o = 0; o < 600; o++)
 		if (odd[o] > 0 && used < sizeof(odd_text) - 32)
 			used += (size_t)snprintf(odd_text + used,
@@ -171,11 +133,10 @@ main(int argc, char **argv)
 	printf("{\"requests\":%d,\"duration_s\":%.3f,\"rps\":%.1f,"
 	    "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
 	    "\"winners\":%zu,\"gone\":%zu,\"errors\":%zu,"
-	    "\"error_statuses\":\"%s\"}\n", n, now() - t0,
-	    (double)done / (now() - t0),
-	    done ? lat[(done - 1) / 2] : 0.0,
-	    done ? lat[(size_t)((double)(done - 1) * 0.95)] : 0.0,
-	    done ? lat[(size_t)((double)(done - 1) * 0.99)] : 0.0,
+	    "\"error_statuses\":\"%s\"}\n", n, bench_now() - t0,
+	    (double)done / (bench_now() - t0),
+	    bench_pct(lat, done, 0.50), bench_pct(lat, done, 0.95),
+	    bench_pct(lat, done, 0.99),
 	    winners, gone, errors + (size_t)n - done, odd_text);
 	for (i = 0; i < n; i++) {
 		curl_multi_remove_handle(m, cl[i].c_easy);
