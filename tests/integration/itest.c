@@ -529,3 +529,27 @@ worker_socket_refuses(int n)
 	close(fd);
 	return rc != 0;
 }
+
+static long
+ready_status(void)
+{
+	struct http_resp r;
+	long st;
+
+	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
+	st = r.status;
+	http_resp_free(&r);
+	return st;
+}
+
+bool
+stack_ready(void)
+{
+	return ready_status() == 200;
+}
+
+bool
+stack_unready(void)
+{
+	return ready_status() == 503;
+}

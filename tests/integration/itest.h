@@ -124,4 +124,8 @@ pid_t worker_pid(int n);
 /* True once nothing accepts on worker n's socket any more. */
 bool worker_socket_refuses(int n);
 
+/* GET /health/ready answers 200 (stack_ready) or 503 (stack_unready). */
+bool stack_ready(void);
+bool stack_unready(void);
+
 #endif

@@ -84,35 +84,11 @@ Test(redis, down_gives_fast_503_and_up_recovers)
 	http_resp_free(&r);
 }
 
-static bool
-ready_is_503(void)
-{
-	struct http_resp r;
-	long s;
-
-	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
-	s = r.status;
-	http_resp_free(&r);
-	return s == 503;
-}
-
-static bool
-ready_is_200(void)
-{
-	struct http_resp r;
-	long s;
-
-	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
-	s = r.status;
-	http_resp_free(&r);
-	return s == 200;
-}
-
 Test(redis, readiness_follows_redis)
 {
-	cr_assert(wait_until(ready_is_200, 5000));
+	cr_assert(wait_until(stack_ready, 5000));
 	devstack("redis-stop");
-	cr_assert(wait_until(ready_is_503, 5000), "ready stayed 200");
+	cr_assert(wait_until(stack_unready, 5000), "ready stayed 200");
 	devstack("redis-start");
-	cr_assert(wait_until(ready_is_200, 5000), "ready stayed 503");
+	cr_assert(wait_until(stack_ready, 5000), "ready stayed 503");
 }

@@ -735,24 +735,6 @@ check_route(const char *method, const char *path, hdrs_t h, long status)
 	http_resp_free(&r);
 }
 
-static bool
-ready(void)
-{
-	struct http_resp r;
-	long st;
-
-	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
-	st = r.status;
-	http_resp_free(&r);
-	return st == 200;
-}
-
-static bool
-unavailable(void)
-{
-	return !ready();
-}
-
 /* Sends a request nginx refuses itself; checks status and headers. */
 static void
 raw_refusal(const char *req, size_t len, long want, const char *what)
@@ -819,14 +801,14 @@ Test(security, security_headers_on_every_answer)
 	raw_refusal(line, strlen(line), 414, "nginx 414");
 	/* 5xx from the app: Redis away */
 	devstack("redis-stop");
-	cr_assert(wait_until(unavailable, 5000), "ready stayed 200");
+	cr_assert(wait_until(stack_unready, 5000), "ready stayed 200");
 	snprintf(path, sizeof(path), "/api/v1/files/%s", s.l.id);
 	cr_assert_eq(http_do("GET", path, NULL, NULL, 0, &r), 0);
 	devstack("redis-start");
 	cr_assert_eq(r.status, 503, "%ld %s", r.status, r.body);
 	assert_security_headers(r.headers, r.status, "503 from the app");
 	http_resp_free(&r);
-	cr_assert(wait_until(ready, 10000), "Redis did not come back");
+	cr_assert(wait_until(stack_ready, 10000), "Redis did not come back");
 }
 
 /* ---- The worker refuses root ------------------------------------------- */

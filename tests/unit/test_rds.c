@@ -7,24 +7,12 @@
 #include <criterion/criterion.h>
 #include <hiredis/hiredis.h>
 
+#include "resp.h"
+
 #include "ots_admin.h"
 #include "ots_rds.h"
 
 TestSuite(rds, .timeout = 10);
-
-static redisReply *
-resp(const char *text)
-{
-	redisReader *rd = redisReaderCreate();
-	void *reply = NULL;
-
-	cr_assert(rd != NULL);
-	cr_assert_eq(redisReaderFeed(rd, text, strlen(text)), REDIS_OK);
-	cr_assert_eq(redisReaderGetReply(rd, &reply), REDIS_OK);
-	cr_assert(reply != NULL, "incomplete RESP: %s", text);
-	redisReaderFree(rd);
-	return reply;
-}
 
 Test(rds, script_sha_is_forty_hex_digits)
 {

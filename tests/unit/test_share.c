@@ -9,24 +9,11 @@
 #include <criterion/criterion.h>
 #include <hiredis/hiredis.h>
 
+#include "resp.h"
+
 #include "ots_share.h"
 
 TestSuite(share, .timeout = 10);
-
-/* Parses one RESP reply; the caller frees it. */
-static redisReply *
-resp(const char *text)
-{
-	redisReader *rd = redisReaderCreate();
-	void *reply = NULL;
-
-	cr_assert(rd != NULL);
-	cr_assert_eq(redisReaderFeed(rd, text, strlen(text)), REDIS_OK);
-	cr_assert_eq(redisReaderGetReply(rd, &reply), REDIS_OK);
-	cr_assert(reply != NULL, "incomplete RESP: %s", text);
-	redisReaderFree(rd);
-	return reply;
-}
 
 #define AVAIL_HEAD "*9\r\n$9\r\navailable\r\n$1\r\n5\r\n$2\r\n10\r\n" \
 	"$2\r\n20\r\n$4\r\nMETA\r\n"
