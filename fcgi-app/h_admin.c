@@ -17,7 +17,9 @@
 #include "ots_banned.h"
 
 #define MOD "admin"
-#define PAGE_MAX 200
+#define PAGE_WANT 200
+/* Room for PAGE_WANT shares and a SCAN batch several times over. */
+#define PAGE_JSON_MAX (1024u * 1024u)
 
 /* Checks the bearer token; false when an answer (404/401/403) was sent. */
 static bool
@@ -52,14 +54,36 @@ admin_ok(struct req *req)
 	return true;
 }
 
+/* One page's JSON while it is built. */
+struct page {
+	struct ots_buf p_json;
+	size_t p_count;
+	uint64_t p_now;
+};
+
+static enum ots_err
+add_share(void *ctx, const struct ots_admin_share *s)
+{
+	struct page *pg = ctx;
+	char exp[32];
+
+	h_rfc3339(s->as_expires, exp);
+	return ots_buf_addf(&pg->p_json, "%s{\"id_prefix\":\"%s\",\"size\":%llu,"
+	    "\"age_seconds\":%llu,\"expires_at\":\"%s\",\"protected\":%s}",
+	    pg->p_count++ > 0 ? "," : "", s->as_prefix,
+	    (unsigned long long)s->as_size,
+	    (unsigned long long)(pg->p_now > s->as_created ?
+	    pg->p_now - s->as_created : 0), exp,
+	    s->as_protected ? "true" : "false");
+}
+
 static void
 list_shares(struct req *req)
 {
-	static __thread struct ots_admin_share page[PAGE_MAX];
+	struct page pg;
 	char cur[24];
-	struct ots_buf b;
-	uint64_t cursor = 0, next = 0, now = ots_now();
-	size_t n = 0, i, clen = 0;
+	uint64_t cursor = 0, next = 0;
+	size_t clen = 0;
 	bool found = false;
 	enum ots_err e;
 
@@ -70,35 +94,23 @@ list_shares(struct req *req)
 		    "from a previous answer.");
 		return;
 	}
-	e = ots_admin_list(req->req_worker->w_rds, cursor, PAGE_MAX, page, &n,
-	    &next);
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
-		return;
-	}
-	ots_buf_init(&b, 64 * 1024);
-	e = ots_buf_adds(&b, "{\"shares\":[");
-	for (i = 0; i < n && e == OTS_OK; i++) {
-		char exp[32];
-
-		h_rfc3339(page[i].as_expires, exp);
-		e = ots_buf_addf(&b, "%s{\"id_prefix\":\"%s\",\"size\":%llu,"
-		    "\"age_seconds\":%llu,\"expires_at\":\"%s\","
-		    "\"protected\":%s}", i > 0 ? "," : "", page[i].as_prefix,
-		    (unsigned long long)page[i].as_size,
-		    (unsigned long long)(now > page[i].as_created ?
-		    now - page[i].as_created : 0), exp,
-		    page[i].as_protected ? "true" : "false");
-	}
+	/* A page is PAGE_WANT shares and at most one SCAN batch more. */
+	ots_buf_init(&pg.p_json, PAGE_JSON_MAX);
+	pg.p_count = 0;
+	pg.p_now = ots_now();
+	e = ots_buf_adds(&pg.p_json, "{\"shares\":[");
 	if (e == OTS_OK)
-		e = ots_buf_addf(&b, "],\"next_cursor\":%llu}\n",
+		e = ots_admin_list(req->req_worker->w_rds, cursor, PAGE_WANT,
+		    add_share, &pg, &next);
+	if (e == OTS_OK)
+		e = ots_buf_addf(&pg.p_json, "],\"next_cursor\":%llu}\n",
 		    (unsigned long long)next);
 	if (e == OTS_OK)
-		resp_send(req, 200, "application/json", NULL, b.b_data,
-		    b.b_len);
+		resp_send(req, 200, "application/json", NULL, pg.p_json.b_data,
+		    pg.p_json.b_len);
 	else
 		resp_from_err(req, e);
-	ots_buf_release(&b);
+	ots_buf_release(&pg.p_json);
 }
 
 static void

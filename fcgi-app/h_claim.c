@@ -122,9 +122,7 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 	ok = true;
 out:
 	sodium_memzero(key, sizeof(key));
-	if (body.b_data != NULL)
-		sodium_memzero(body.b_data, body.b_cap);
-	ots_buf_release(&body);
+	ots_buf_release(&body);	/* wipes the form */
 	return ok;
 }
 

@@ -103,11 +103,7 @@ h_upload_answer(struct req *req, const struct ots_upload_result *res)
 	}
 	if (e != OTS_OK)
 		resp_from_err(req, e);
-	/* The link carries the secret: wipe it from memory. */
-	if (link.b_data != NULL)
-		sodium_memzero(link.b_data, link.b_cap);
-	if (body.b_data != NULL)
-		sodium_memzero(body.b_data, body.b_cap);
+	/* The link carries the secret: releasing wipes it. */
 	ots_buf_release(&link);
 	ots_buf_release(&body);
 }

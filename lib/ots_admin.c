@@ -14,12 +14,14 @@ scan_step(struct ots_rds *r, uint64_t cursor, const char *match,
     redisReply **rep, uint64_t *next)
 {
 	char cur[24];
-	const char *argv[6] = { "SCAN", cur, "MATCH", match, "COUNT", "500" };
+	char count[12];
+	const char *argv[6] = { "SCAN", cur, "MATCH", match, "COUNT", count };
 	redisReply *rp = NULL;
 	enum ots_err e;
 
 	if (ots_str_fmt(cur, sizeof(cur), "%llu", (unsigned long long)cursor)
-	    != OTS_OK)
+	    != OTS_OK || ots_str_fmt(count, sizeof(count), "%d",
+	    OTS_ADMIN_SCAN_COUNT) != OTS_OK)
 		return OTS_ERR_INVAL;
 	e = ots_rds_command(r, 6, argv, NULL, &rp);
 	if (e != OTS_OK)
@@ -112,12 +114,12 @@ ots_admin_decode_share(const redisReply *rep, const struct ots_tok *id,
 }
 
 enum ots_err
-ots_admin_list(struct ots_rds *r, uint64_t cursor, size_t max,
-    struct ots_admin_share *out, size_t *n, uint64_t *next)
+ots_admin_list(struct ots_rds *r, uint64_t cursor, size_t want,
+    ots_admin_list_fn fn, void *ctx, uint64_t *next)
 {
+	size_t listed = 0;
 	enum ots_err e = OTS_OK;
 
-	*n = 0;
 	*next = cursor;
 	do {
 		redisReply *rep = NULL;
@@ -126,23 +128,24 @@ ots_admin_list(struct ots_rds *r, uint64_t cursor, size_t max,
 		e = scan_step(r, *next, KEY_PREFIX "*" KEY_SUFFIX, &rep, next);
 		if (e != OTS_OK)
 			return e;
+		/* The whole batch, even past want: see ots_admin.h. */
 		for (i = 0; i < rep->element[1]->elements && e == OTS_OK;
 		    i++) {
+			struct ots_admin_share s;
 			struct ots_tok id;
 
-			if (*n == max)
-				break;
 			if (!ots_admin_key_id(rep->element[1]->element[i], &id))
 				continue;
-			e = read_share(r, rep->element[1]->element[i], &id,
-			    &out[*n]);
-			if (e == OTS_OK)
-				(*n)++;
-			else if (e == OTS_ERR_NOTFOUND)
+			e = read_share(r, rep->element[1]->element[i], &id, &s);
+			if (e == OTS_OK) {
+				listed++;
+				e = fn(ctx, &s);
+			} else if (e == OTS_ERR_NOTFOUND) {
 				e = OTS_OK;
+			}
 		}
 		freeReplyObject(rep);
-	} while (e == OTS_OK && *next != 0 && *n < max);
+	} while (e == OTS_OK && *next != 0 && listed < want);
 	return e;
 }
 

@@ -27,12 +27,23 @@ struct ots_admin_share {
 	bool as_protected;
 };
 
+/* Called for each live share listed; anything but OTS_OK stops the
+ * listing with that error. */
+typedef enum ots_err (*ots_admin_list_fn)(void *ctx,
+    const struct ots_admin_share *s);
+
 /*
- * Lists up to max live shares from SCAN cursor; *next is the cursor to
- * continue from (0 when done).  *n entries of out are filled.
+ * Lists live shares from SCAN cursor, calling fn for each, whole SCAN
+ * batches at a time, until at least want were listed or the walk ended;
+ * *next is the cursor to continue from (0 when done).  It never stops
+ * inside a batch: the cursor can only resume at a batch boundary, and a
+ * page that ended mid-batch would skip the rest of that batch for good.
+ * So a call may list up to one batch (about OTS_ADMIN_SCAN_COUNT) more
+ * than want.
  */
+#define OTS_ADMIN_SCAN_COUNT 100
 OTS_WARN_UNUSED enum ots_err ots_admin_list(struct ots_rds *r, uint64_t cursor,
-    size_t max, struct ots_admin_share *out, size_t *n, uint64_t *next);
+    size_t want, ots_admin_list_fn fn, void *ctx, uint64_t *next);
 
 /*
  * Finds the one live share whose id starts with prefix (8 to 22

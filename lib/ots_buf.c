@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ots_alloc.h"
 #include "ots_banned.h"
 
@@ -19,6 +21,10 @@ ots_buf_init(struct ots_buf *b, size_t max)
 void
 ots_buf_release(struct ots_buf *b)
 {
+	/* Buffers carry links, forms and passwords: nothing goes back to
+	 * the allocator unwiped. */
+	if (b->b_data != NULL)
+		sodium_memzero(b->b_data, b->b_cap);
 	OTS_FREE_AND_NULL(b->b_data);
 	b->b_len = 0;
 	b->b_cap = 0;
@@ -52,9 +58,16 @@ grow(struct ots_buf *b, size_t n)
 	/* Never more than max + 1 (the NUL), minding the wrap at SIZE_MAX. */
 	if (b->b_max < SIZE_MAX && cap > b->b_max + 1)
 		cap = b->b_max + 1;
-	p = ots_realloc(b->b_data, cap);
+	/* Not realloc: it would free the old block with its bytes (maybe a
+	 * secret) still in it.  Copy, then wipe and free the old one. */
+	p = ots_malloc(cap);
 	if (p == NULL)
 		return OTS_ERR_NOMEM;
+	if (b->b_data != NULL) {
+		memcpy(p, b->b_data, b->b_len + 1);
+		sodium_memzero(b->b_data, b->b_cap);
+		ots_free(b->b_data);
+	}
 	b->b_data = p;
 	b->b_cap = cap;
 	return OTS_OK;

@@ -3,7 +3,9 @@
  * An append that would pass the maximum fails with OTS_ERR_TOOBIG and
  * releases the buffer, so half-built data cannot escape.  The contents are
  * always followed by a NUL byte (not counted in len) once anything was
- * appended.
+ * appended.  Every byte a buffer held is wiped before its memory goes back
+ * to the allocator (when it grows and when it is released), so a buffer
+ * may carry secrets.
  */
 #ifndef OTS_BUF_H
 #define OTS_BUF_H
@@ -22,7 +24,8 @@ struct ots_buf {
 /* Prepares an empty buffer that may hold up to max bytes; cannot fail. */
 void ots_buf_init(struct ots_buf *b, size_t max);
 
-/* Frees the contents; the buffer is then empty, with the same max. */
+/* Wipes and frees the contents; the buffer is then empty, with the same
+ * max. */
 void ots_buf_release(struct ots_buf *b);
 
 /* Empties the buffer but keeps its allocation. */
