@@ -150,6 +150,31 @@ fill_request(struct worker *w, struct req *req)
 	    req->req_client);
 }
 
+/*
+ * accept(2) failed for a reason that does not pass by itself in a
+ * moment: out of descriptors (EMFILE, ENFILE) or of kernel memory.  The
+ * connection stays queued, so the listening socket stays readable and
+ * polling again at once would spin on it: wait ACCEPT_BACKOFF_MS (or
+ * until shutdown), and log once per ACCEPT_LOG_MS, not once per try.
+ * False when shutdown began meanwhile.
+ */
+#define ACCEPT_BACKOFF_MS 100
+#define ACCEPT_LOG_MS 10000u
+
+static bool
+accept_failed(struct worker *w, int err)
+{
+	static struct ots_log_throttle throttle;
+	struct pollfd pfd = { w->w_app->a_wake_fd, POLLIN, 0 };
+	uint64_t dropped = 0;
+
+	if (ots_log_throttle_pass(&throttle, ACCEPT_LOG_MS, &dropped))
+		ots_log_err_errno(MOD, err, "cannot accept a connection (%llu "
+		    "more failures since the last report); retrying every "
+		    "%d ms", (unsigned long long)dropped, ACCEPT_BACKOFF_MS);
+	return poll(&pfd, 1, ACCEPT_BACKOFF_MS) == 0;
+}
+
 int
 fio_accept(struct worker *w, struct req *req)
 {
@@ -186,7 +211,8 @@ fio_accept(struct worker *w, struct req *req)
 		if (rc == -EAGAIN || rc == -EINTR ||
 		    rc == -ECONNABORTED)	/* EWOULDBLOCK is EAGAIN here */
 			continue;
-		ots_log_warn(MOD, "accept failed (%d)", rc);
+		if (!accept_failed(w, -rc))
+			return 0;
 	}
 }
 

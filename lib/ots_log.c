@@ -145,3 +145,20 @@ ots_log_line(enum ots_log_level level, const char *fields)
 	n += flen;
 	emit(line, n);
 }
+
+bool
+ots_log_throttle_pass(struct ots_log_throttle *t, uint64_t period_ms,
+    uint64_t *dropped)
+{
+	uint64_t now = ots_mono_ms();
+	uint64_t next = __atomic_load_n(&t->lt_next_ms, __ATOMIC_RELAXED);
+
+	*dropped = 0;
+	if (now < next || !__atomic_compare_exchange_n(&t->lt_next_ms, &next,
+	    now + period_ms, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&t->lt_dropped, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	*dropped = __atomic_exchange_n(&t->lt_dropped, 0, __ATOMIC_RELAXED);
+	return true;
+}

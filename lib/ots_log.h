@@ -12,6 +12,9 @@
 #ifndef OTS_LOG_H
 #define OTS_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "ots_util.h"
 
 enum ots_log_level {
@@ -37,6 +40,24 @@ OTS_PRINTF(4, 5) void ots_log_write(enum ots_log_level level,
 
 /* Writes a pre-built logfmt line of key=value pairs (trusted keys). */
 void ots_log_line(enum ots_log_level level, const char *fields);
+
+/*
+ * A throttle for events that can repeat without bound (a flood of wrong
+ * admin tokens, accept(2) failing while descriptors run out): at most one
+ * line per period, saying how many were left out since the last one.
+ * Zero-initialise it (static storage); thread-safe.
+ */
+struct ots_log_throttle {
+	uint64_t lt_next_ms;		/* ots_mono_ms() of the next line */
+	uint64_t lt_dropped;		/* events since the last line */
+};
+
+/*
+ * Counts one event; true when it should be logged now, with *dropped the
+ * number of events left out since the last logged one.
+ */
+bool ots_log_throttle_pass(struct ots_log_throttle *t, uint64_t period_ms,
+    uint64_t *dropped);
 
 #define ots_log_err(mod, ...) \
 	ots_log_write(OTS_LOG_ERR, mod, 0, __VA_ARGS__)
