@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -176,4 +177,21 @@ Test(log, line_writes_trusted_fields)
 	cr_assert_not_null(strstr(out, " req=7f3a status=200 bytes=12\n"),
 	    "%s", out);
 	cr_assert_null(strstr(out, "dropped"));
+}
+
+Test(log, throttle_passes_once_per_period_and_counts_the_rest)
+{
+	struct ots_log_throttle t = { 0, 0 };
+	struct timespec wait = { 0, 150 * 1000000L };
+	uint64_t dropped = 99;
+	int i;
+
+	cr_assert(ots_log_throttle_pass(&t, 100, &dropped));
+	cr_assert_eq(dropped, 0);
+	for (i = 0; i < 5; i++)
+		cr_assert(!ots_log_throttle_pass(&t, 100, &dropped));
+	nanosleep(&wait, NULL);
+	cr_assert(ots_log_throttle_pass(&t, 100, &dropped));
+	cr_assert_eq(dropped, 5, "%llu", (unsigned long long)dropped);
+	cr_assert(!ots_log_throttle_pass(&t, 100, &dropped));
 }
