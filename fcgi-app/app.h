@@ -148,6 +148,8 @@ bool h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id);
  * sent) when out of bounds.  The expiry counts from the end of the
  * upload, when the share is registered. */
 bool h_expiry(struct req *req, struct ots_str raw, uint64_t *secs);
+/* The same check, answering nothing. */
+bool h_expiry_ok(const struct req *req, struct ots_str raw, uint64_t *secs);
 /*
  * Counts the request against its class's rate limit; false (and 429 or
  * 503 sent) when it may not go on.

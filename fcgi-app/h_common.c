@@ -26,15 +26,26 @@ h_parse_id(struct req *req, struct ots_str s, struct ots_tok *id)
 }
 
 bool
-h_expiry(struct req *req, struct ots_str raw, uint64_t *out)
+h_expiry_ok(const struct req *req, struct ots_str raw, uint64_t *out)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	uint64_t secs = c->c_expiry_default;
-	char msg[160];
 
 	if (raw.len > 0 &&
 	    (ots_cfg_parse_duration(raw.p, raw.len, &secs) != OTS_OK ||
-	    secs < c->c_expiry_min || secs > c->c_expiry_max)) {
+	    secs < c->c_expiry_min || secs > c->c_expiry_max))
+		return false;
+	*out = secs;
+	return true;
+}
+
+bool
+h_expiry(struct req *req, struct ots_str raw, uint64_t *out)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	char msg[160];
+
+	if (!h_expiry_ok(req, raw, out)) {
 		if (ots_str_fmt(msg, sizeof(msg), "expires_in must be a "
 		    "duration from %llu to %llu seconds (like 3600, 1h or "
 		    "7d).", (unsigned long long)c->c_expiry_min,
@@ -43,7 +54,6 @@ h_expiry(struct req *req, struct ots_str raw, uint64_t *out)
 		resp_error(req, 400, "bad_expiry", msg);
 		return false;
 	}
-	*out = secs;
 	return true;
 }
 

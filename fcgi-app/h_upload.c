@@ -150,6 +150,82 @@ get_option(struct req *req, const char *qname, const char *header,
 	return true;
 }
 
+/* The options an upload takes in its query string. */
+static const char *const query_options[] = { "expires_in", NULL };
+
+/* Does an unknown option's name look like a try at a password? */
+static bool
+looks_like_password(const char *name)
+{
+	return strcasestr(name, "pass") != NULL || strcasecmp(name, "pw") == 0 ||
+	    strcasecmp(name, "pwd") == 0;
+}
+
+/*
+ * Refuses a query string that names an option uploads do not take: a
+ * misspelt or unsupported option (above all a password in the address)
+ * would otherwise be ignored, and the sender would believe it applied.
+ * False (and 400 sent) when there is one.
+ */
+static bool
+query_known(struct req *req)
+{
+	char name[OTS_FORM_NAME_MAX + 1], msg[256];
+	bool found = false;
+
+	if (ots_form_unknown(req->req_query.p, req->req_query.len,
+	    query_options, name, &found) != OTS_OK) {
+		resp_error(req, 400, "bad_query", "The query string is "
+		    "malformed.");
+		return false;
+	}
+	if (!found)
+		return true;
+	if (looks_like_password(name)) {
+		resp_error(req, 400, "password_in_url", "A password never goes "
+		    "in the address (addresses end up in logs and histories): "
+		    "send it in the X-Password header. Nothing was stored.");
+		return false;
+	}
+	if (ots_str_fmt(msg, sizeof(msg), "The query string names an option "
+	    "this server does not know ('%s'): uploads take expires_in "
+	    "only. Nothing was stored.", name) != OTS_OK)
+		msg[0] = '\0';
+	resp_error(req, 400, "unknown_option", msg);
+	return false;
+}
+
+/*
+ * The X-Password header, percent-decoded into out (at most max bytes):
+ * a header value loses its leading and trailing blanks on the way (RFC
+ * 9110 §5.5), so clients encode them (%20), and '%' itself as %25.
+ * False (and 400 sent) when malformed or too long.
+ */
+static bool
+header_password_value(struct req *req, char *out, size_t max, size_t *len)
+{
+	const char *h = req_param(req, "HTTP_X_PASSWORD");
+	enum ots_err e;
+
+	*len = 0;
+	if (h == NULL || h[0] == '\0')
+		return true;
+	e = ots_pct_decode(h, strlen(h), false, out, max, len);
+	if (e == OTS_ERR_TOOBIG) {
+		sodium_memzero(out, max);
+		password_too_long(req);
+		return false;
+	}
+	if (e != OTS_OK) {
+		sodium_memzero(out, max);
+		resp_error(req, 400, "bad_password_encoding", "X-Password is "
+		    "percent-encoded: write a space as %20 and '%' as %25. "
+		    "Nothing was stored.");
+		return false;
+	}
+	return true;
+}
+
 void
 h_upload_put(struct req *req, struct ots_str name_raw)
 {
@@ -160,13 +236,13 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	struct ots_meta meta;
 	struct ots_upload *up = NULL;
 	struct ots_upload_pw pw;
-	const char *password = req_param(req, "HTTP_X_PASSWORD");
-	size_t dlen = 0, pwlen = password != NULL ? strlen(password) : 0;
+	char *password = NULL;
+	size_t dlen = 0, pwlen = 0;
 	size_t used = 0;
 	uint64_t secs = 0;
 	enum ots_err e = OTS_OK;
 
-	if (!h_rate_limit(req, OTS_RL_UPLOAD))
+	if (!h_rate_limit(req, OTS_RL_UPLOAD) || !query_known(req))
 		return;
 	if (!req->req_has_length && !req->req_chunked) {
 		resp_error(req, 411, "length_required", "Send a "
@@ -186,15 +262,22 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", expiry_buf,
 	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, &secs))
 		return;
-	if (pwlen > c->c_password_max) {
-		password_too_long(req);
+	password = ots_malloc(c->c_password_max + 1u);
+	if (password == NULL) {
+		resp_from_err(req, OTS_ERR_NOMEM);
 		return;
 	}
-	if (!h_xfer_enter(req, H_XFER_WAIT_MS))
+	if (!header_password_value(req, password, c->c_password_max,
+	    &pwlen) || !h_xfer_enter(req, H_XFER_WAIT_MS)) {
+		sodium_memzero(password, c->c_password_max + 1u);
+		ots_free(password);
 		return;
+	}
 	memset(&pw, 0, sizeof(pw));
 	if (pwlen > 0)
 		e = make_pw(req, password, pwlen, &pw);
+	sodium_memzero(password, c->c_password_max + 1u);
+	ots_free(password);
 
 	memset(&meta, 0, sizeof(meta));
 	meta.m_kind = OTS_META_FILE;
@@ -244,8 +327,10 @@ struct mp_ctx {
 	bool m_pw_header;	/* the password came as X-Password */
 	bool m_file_too_big;	/* the content passed OTS_MAX_SIZE */
 	bool m_mp_bound;	/* too many parts or headers too long */
+	bool m_bad_expiry;	/* expires_in out of bounds: stop early */
 	enum ots_err m_err;	/* why parsing stopped, if a callback did */
 	const char *m_msg;	/* a 400 message for the client */
+	char m_msg_buf[256];	/* room for a message naming a field */
 };
 
 static enum ots_err
@@ -253,6 +338,21 @@ mp_bad(struct mp_ctx *m, const char *msg)
 {
 	m->m_msg = msg;
 	return OTS_ERR_INVAL;
+}
+
+/*
+ * A field uploads do not take (a misspelt "Password" among them): refused,
+ * or the sender would believe it applied.
+ */
+static enum ots_err
+mp_unknown(struct mp_ctx *m, const char *name)
+{
+	if (ots_str_fmt(m->m_msg_buf, sizeof(m->m_msg_buf), "The form has a "
+	    "field this server does not know ('%.32s'): send file or text, "
+	    "and password and expires_in if you need them (names are lower "
+	    "case). Nothing was stored.", name) != OTS_OK)
+		m->m_msg_buf[0] = '\0';
+	return mp_bad(m, m->m_msg_buf);
 }
 
 static enum ots_err
@@ -310,6 +410,8 @@ mp_begin(void *ctx, const struct ots_mp_part *p)
 		}
 		m->m_cur = PART_PASSWORD;
 		m->m_pw_len = 0;
+	} else {
+		return mp_unknown(m, p->p_name);
 	}
 	return OTS_OK;
 }
@@ -351,34 +453,40 @@ static enum ots_err
 mp_end(void *ctx)
 {
 	struct mp_ctx *m = ctx;
+	uint64_t secs = 0;
 
+	/* A bad expiry stops the upload here, before the rest of the body
+	 * is read, encrypted and written for nothing. */
+	if (m->m_cur == PART_EXPIRY && !h_expiry_ok(m->m_req,
+	    (struct ots_str){ m->m_expiry, m->m_expiry_len }, &secs)) {
+		m->m_bad_expiry = true;
+		m->m_cur = PART_SKIP;
+		return OTS_ERR_INVAL;
+	}
 	m->m_cur = PART_SKIP;
 	return OTS_OK;
 }
 
 static const struct ots_mp_cb mp_callbacks = { mp_begin, mp_data, mp_end };
 
-/* Takes a password from an X-Password header, as PUT does. */
-static enum ots_err
+/* Takes a password from an X-Password header, as PUT does; false (and
+ * 400 sent) when it is malformed or too long. */
+static bool
 header_password(struct req *req, struct mp_ctx *m)
 {
-	const char *h = req_param(req, "HTTP_X_PASSWORD");
-	size_t len = h != NULL ? strlen(h) : 0;
 	unsigned max = req->req_app->a_cfg.c_password_max;
 
-	if (len == 0)
-		return OTS_OK;
-	if (len > max) {
-		m->m_err = OTS_ERR_TOOBIG;
-		return OTS_ERR_INVAL;
-	}
+	if (req_param(req, "HTTP_X_PASSWORD") == NULL)
+		return true;
 	m->m_pw = ots_malloc(max + 1u);
-	if (m->m_pw == NULL)
-		return OTS_ERR_NOMEM;
-	memcpy(m->m_pw, h, len);
-	m->m_pw_len = len;
-	m->m_pw_header = true;
-	return OTS_OK;
+	if (m->m_pw == NULL) {
+		resp_from_err(req, OTS_ERR_NOMEM);
+		return false;
+	}
+	if (!header_password_value(req, m->m_pw, max, &m->m_pw_len))
+		return false;
+	m->m_pw_header = m->m_pw_len > 0;
+	return true;
 }
 
 /* Feeds the whole body to the parser. */
@@ -428,7 +536,7 @@ h_upload_post(struct req *req)
 
 	memset(&m, 0, sizeof(m));
 	m.m_req = req;
-	if (!h_rate_limit(req, OTS_RL_UPLOAD))
+	if (!h_rate_limit(req, OTS_RL_UPLOAD) || !query_known(req))
 		return;
 	if (strncasecmp(req->req_ctype, "multipart/form-data", 19) != 0) {
 		resp_error(req, 415, "unsupported_media_type", "Send the "
@@ -447,15 +555,17 @@ h_upload_post(struct req *req)
 	}
 	/* As for PUT, the expiry may also come as a query or header; a
 	 * form field wins. */
+	/* A bad expiry in the query or a header is refused before the body
+	 * is read. */
 	if (!get_option(req, "expires_in", "HTTP_X_EXPIRES_IN", opt_expiry,
-	    EXPIRY_MAX_LEN, &expiry))
+	    EXPIRY_MAX_LEN, &expiry) || !h_expiry(req, expiry, &secs))
 		return;
+	if (!header_password(req, &m))
+		goto out;
 	xfer = h_xfer_enter(req, H_XFER_WAIT_MS);
 	if (!xfer)
-		return;
-	e = header_password(req, &m);
-	if (e == OTS_OK)
-		e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
+		goto out;
+	e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
 		e = parse_body(req, mp, &m, raw_max, &used);
 	if (e == OTS_OK && !m.m_have_content) {
@@ -466,7 +576,7 @@ h_upload_post(struct req *req)
 		expiry.p = m.m_expiry;
 		expiry.len = m.m_expiry_len;
 	}
-	if (e == OTS_OK && !h_expiry(req, expiry, &secs))
+	if ((e == OTS_OK || m.m_bad_expiry) && !h_expiry(req, expiry, &secs))
 		goto out;
 	if (e == OTS_OK)
 		finish_upload(req, m.m_up, &m.m_meta, secs);

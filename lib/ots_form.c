@@ -68,3 +68,52 @@ out:
 	}
 	return e;
 }
+
+static bool
+is_known(const char *key, size_t len, const char *const *known)
+{
+	for (; *known != NULL; known++) {
+		if (strlen(*known) == len && memcmp(*known, key, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum ots_err
+ots_form_unknown(const char *s, size_t len, const char *const *known,
+    char *name, bool *found)
+{
+	size_t pos = 0;
+
+	*found = false;
+	name[0] = '\0';
+	while (pos < len) {
+		const char *pair = s + pos;
+		const char *amp = memchr(pair, '&', len - pos);
+		size_t pair_len = amp != NULL ? (size_t)(amp - pair)
+		    : len - pos;
+		const char *eq = memchr(pair, '=', pair_len);
+		size_t key_len = eq != NULL ? (size_t)(eq - pair) : pair_len;
+		char key[KEY_MAX];
+		size_t klen = 0;
+		enum ots_err e;
+
+		pos += pair_len + (amp != NULL ? 1 : 0);
+		if (pair_len == 0)
+			continue;
+		e = decode(pair, key_len, key, sizeof(key), &klen);
+		if (e == OTS_ERR_TOOBIG)
+			klen = sizeof(key);	/* longer than any we know */
+		else if (e != OTS_OK)
+			return e;
+		if (e == OTS_OK && is_known(key, klen, known))
+			continue;
+		if (klen > OTS_FORM_NAME_MAX)
+			klen = OTS_FORM_NAME_MAX;
+		memcpy(name, key, klen);
+		name[klen] = '\0';
+		*found = true;
+		return OTS_OK;
+	}
+	return OTS_OK;
+}

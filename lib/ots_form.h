@@ -22,4 +22,17 @@
 OTS_WARN_UNUSED enum ots_err ots_form_get(const char *s, size_t len,
     const char *name, char *out, size_t max, size_t *out_len, bool *found);
 
+/* The longest field name ots_form_unknown reports, in bytes. */
+#define OTS_FORM_NAME_MAX 32u
+
+/*
+ * Looks for a field whose name is not in known (a NULL-terminated list)
+ * in the len bytes at s.  *found says whether there is one; then name
+ * gets the first such name, decoded, cut to OTS_FORM_NAME_MAX bytes and
+ * NUL-terminated (name has OTS_FORM_NAME_MAX + 1 bytes), for an error
+ * message.  OTS_ERR_INVAL for a bad escape in a name.
+ */
+OTS_WARN_UNUSED enum ots_err ots_form_unknown(const char *s, size_t len,
+    const char *const *known, char *name, bool *found);
+
 #endif

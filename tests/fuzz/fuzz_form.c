@@ -14,7 +14,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size + 1);
+	static const char *const known[] = { "expires_in", NULL };
 	char out[128], name[OTS_NAME_MAX + 1], un[512];
+	char field[OTS_FORM_NAME_MAX + 1];
 	struct ots_buf b;
 	size_t len = 0;
 	bool found = false;
@@ -26,6 +28,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy[size] = '\0';
 	e = ots_form_get(copy, size, "key", out, sizeof(out) - 1, &len, &found);
 	e = ots_form_get(copy, size, "password", out, 16, &len, &found);
+	e = ots_form_unknown(copy, size, known, field, &found);
+	if (e == OTS_OK && strlen(field) > OTS_FORM_NAME_MAX)
+		abort();
 	e = ots_name_unescape(copy, size, un, sizeof(un), &len);
 	ots_name_clean(copy, size, name);
 	if (strlen(name) > OTS_NAME_MAX)

@@ -96,6 +96,18 @@ test('password from a file; wrong password exits 3 and consumes nothing', () => 
   assert.equal(r.out.toString(), 'guarded');
 });
 
+test('a password with blanks at its ends opens the share', () => {
+  // X-Password is percent-encoded: nginx would strip the blanks.
+  writeFileSync(join(dir, 'padded'), '  padded pw  \n');
+  const link = send(['--password-file', 'padded', '--text', 'padded ok']);
+  writeFileSync(join(dir, 'trimmed'), 'padded pw\n');
+  let r = ots(['get', '--password-file', 'trimmed', '-o', '-', link]);
+  assert.equal(r.code, 3, 'the trimmed password opened it');
+  r = ots(['get', '--password-file', 'padded', '-o', '-', link]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.toString(), 'padded ok');
+});
+
 test('password asked on the terminal', () => {
   const link = send(['-p', 'typed secret', '--text', 'via the tty']);
   // script(1) gives ots a pseudo-terminal and feeds it our input.

@@ -447,12 +447,17 @@ long
 upload_pw(const char *password, const void *data, size_t len,
     struct link *l, char *owner, size_t owner_size)
 {
-	char pwh[2200];
+	char pwh[3400];
 	const char *const h[] = { pwh, "Accept: application/json", NULL };
 	struct http_resp r;
 	long status;
 
-	snprintf(pwh, sizeof(pwh), "X-Password: %s", password);
+	char *enc = curl_easy_escape(NULL, password, 0);
+
+	/* X-Password is percent-encoded (docs/API.md). */
+	cr_assert(enc != NULL);
+	snprintf(pwh, sizeof(pwh), "X-Password: %s", enc);
+	curl_free(enc);
 	record_secret(password);
 	record_payload(data, len);
 	cr_assert_eq(http_do("PUT", "/api/v1/files/p.txt", h, data, len, &r),

@@ -197,7 +197,7 @@ Test(badinput, multipart_errors_get_400_or_415)
 	static const char truncated[] = "--b\r\nContent-Disposition: form-data;"
 	    " name=\"file\"; filename=\"t.txt\"\r\n\r\nsome data, no end";
 	static const char nofile[] = "--b\r\nContent-Disposition: form-data;"
-	    " name=\"other\"\r\n\r\nvalue\r\n--b--\r\n";
+	    " name=\"expires_in\"\r\n\r\n1h\r\n--b--\r\n";
 	static const char noname[] = "--b\r\nContent-Type: text/plain\r\n\r\n"
 	    "x\r\n--b--\r\n";
 	static const char badhdr[] = "--b\r\nthis is not a header\r\n\r\n"
@@ -418,4 +418,102 @@ Test(badinput, longest_name_and_type_round_trip)
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "big meta");
 	http_resp_free(&r);
+}
+
+Test(badinput, password_or_unknown_options_in_the_query_get_400)
+{
+	static const char *const mp[] = {
+		"Content-Type: multipart/form-data; boundary=b", NULL };
+	static const char form[] = "--b\r\nContent-Disposition: form-data; "
+	    "name=\"text\"\r\n\r\nsecret words\r\n--b--\r\n";
+	static const char *const pw_paths[] = {
+		"/api/v1/files/q.txt?password=hunter2",
+		"/api/v1/files/q.txt?Password=hunter2",
+		"/api/v1/files/q.txt?expires_in=1h&passwd=hunter2",
+		"/api/v1/files/q.txt?pw=hunter2",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pw_paths) / sizeof(pw_paths[0]); i++)
+		expect_status("PUT", pw_paths[i], NULL, "data", 4, 400,
+		    "password_in_url");
+	expect_status("POST", "/api/v1/files?password=hunter2", mp, form,
+	    sizeof(form) - 1, 400, "password_in_url");
+	expect_status("PUT", "/api/v1/files/q.txt?expire=1h", NULL, "data", 4,
+	    400, "'expire'");
+	expect_status("PUT", "/api/v1/files/q.txt?expires_in=1h&%zz=1", NULL,
+	    "data", 4, 400, "bad_query");
+	expect_status("POST", "/api/v1/files?ttl=5", mp, form,
+	    sizeof(form) - 1, 400, "unknown_option");
+}
+
+Test(badinput, unknown_multipart_fields_get_400)
+{
+	static const char *const mp[] = {
+		"Content-Type: multipart/form-data; boundary=b", NULL };
+	static const char capital[] = "--b\r\nContent-Disposition: form-data; "
+	    "name=\"Password\"\r\n\r\nhunter2\r\n--b\r\nContent-Disposition: "
+	    "form-data; name=\"file\"; filename=\"f\"\r\n\r\nfile\r\n--b--\r\n";
+	static const char other[] = "--b\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"f\"\r\n\r\nfile\r\n--b\r\n"
+	    "Content-Disposition: form-data; name=\"expiry\"\r\n\r\n1h\r\n"
+	    "--b--\r\n";
+
+	expect_status("POST", "/api/v1/files", mp, capital,
+	    sizeof(capital) - 1, 400, "'Password'");
+	expect_status("POST", "/api/v1/files", mp, other, sizeof(other) - 1,
+	    400, "'expiry'");
+}
+
+Test(badinput, malformed_password_encoding_gets_400)
+{
+	static const char *const h1[] = { "X-Password: 100%", NULL };
+	static const char *const h2[] = { "X-Password: %zz", NULL };
+	static const char *const mp[] = {
+		"Content-Type: multipart/form-data; boundary=b",
+		"X-Password: 50%off", NULL };
+	static const char form[] = "--b\r\nContent-Disposition: form-data; "
+	    "name=\"text\"\r\n\r\nsecret words\r\n--b--\r\n";
+
+	expect_status("PUT", "/api/v1/files/e.txt", h1, "data", 4, 400,
+	    "bad_password_encoding");
+	expect_status("PUT", "/api/v1/files/e.txt", h2, "data", 4, 400,
+	    "%25");
+	expect_status("POST", "/api/v1/files", mp, form, sizeof(form) - 1,
+	    400, "bad_password_encoding");
+}
+
+/*
+ * A multipart upload whose expires_in (sent before the file, as the web
+ * UI does) is out of bounds is answered at once: the file that follows
+ * is never read, encrypted or written.
+ */
+Test(badinput, bad_multipart_expiry_is_refused_before_the_file)
+{
+	static const char head[] = "POST /api/v1/files HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Type: multipart/form-data; boundary=b\r\n"
+	    "Content-Length: 50000000\r\n\r\n"
+	    "--b\r\nContent-Disposition: form-data; name=\"expires_in\"\r\n"
+	    "\r\n999d\r\n--b\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"big.bin\"\r\n\r\n";
+	struct snapshot before = snap();
+	struct timeval tv = { 5, 0 };
+	static char chunk[65536];
+	char buf[1024];
+	ssize_t n;
+	int fd;
+
+	memset(chunk, 'x', sizeof(chunk));
+	fd = raw_connect();
+	cr_assert(send(fd, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0);
+	cr_assert(send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0);
+	/* The rest of the 50 MB never comes: the answer must not wait. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 12, "no answer before the body ended");
+	buf[n] = '\0';
+	cr_assert(strncmp(buf, "HTTP/1.1 400", 12) == 0, "%s", buf);
+	cr_assert(strstr(buf, "bad_expiry") != NULL, "%s", buf);
+	close(fd);
+	assert_unchanged(before);
 }

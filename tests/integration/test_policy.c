@@ -34,6 +34,46 @@ Test(policy, password_round_trip)
 	http_resp_free(&r);
 }
 
+/*
+ * A header value loses its leading and trailing blanks on its way
+ * through nginx; X-Password is percent-encoded so that they survive and
+ * the receiver can type the password as it was set.
+ */
+Test(policy, header_passwords_keep_their_blanks)
+{
+	struct link l;
+	struct http_resp r;
+
+	cr_assert_eq(upload_pw("  two blanks  ", "blanks kept", 11, &l, NULL,
+	    0), 201);
+	cr_assert_eq(claim_pw(l.id, l.key, "two+blanks", &r), 0);
+	cr_assert_eq(r.status, 403, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+	cr_assert_eq(claim_pw(l.id, l.key, "%20%20two%20blanks%20%20", &r), 0);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_str_eq(r.body, "blanks kept");
+	http_resp_free(&r);
+}
+
+Test(policy, header_passwords_are_percent_decoded)
+{
+	struct link l;
+	struct http_resp r;
+	char pwh[64];
+	const char *const h[] = { pwh, NULL };
+
+	/* What a client sends for "50% off+tax": '%' and ' ' escaped. */
+	snprintf(pwh, sizeof(pwh), "X-Password: 50%%25%%20off+tax");
+	cr_assert_eq(http_do("PUT", "/api/v1/files/pd.txt", h, "pd", 2, &r),
+	    0);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	cr_assert(link_parse(r.body, &l));
+	http_resp_free(&r);
+	cr_assert_eq(claim_pw(l.id, l.key, "50%25+off%2Btax", &r), 0);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+}
+
 Test(policy, multipart_password_round_trip)
 {
 	static const char body[] =

@@ -223,3 +223,46 @@ Test(form, long_unknown_key_with_absent_field_is_not_found)
 	cr_assert_eq(g.e, OTS_OK, "got %s", ots_err_str(g.e));
 	cr_assert(!g.found);
 }
+
+static const char *const known[] = { "expires_in", "key", NULL };
+
+Test(form, unknown_finds_the_first_field_not_listed)
+{
+	char name[OTS_FORM_NAME_MAX + 1];
+	bool found = true;
+	const char *s = "expires_in=1h&key=x&Pass%77ord=y&z=1";
+
+	cr_assert_eq(ots_form_unknown(s, strlen(s), known, name, &found),
+	    OTS_OK);
+	cr_assert(found);
+	cr_assert_str_eq(name, "Password");
+}
+
+Test(form, unknown_is_not_found_when_every_field_is_listed)
+{
+	char name[OTS_FORM_NAME_MAX + 1];
+	bool found = true;
+	const char *s = "expires_in=1h&&key&key=2";
+
+	cr_assert_eq(ots_form_unknown(s, strlen(s), known, name, &found),
+	    OTS_OK);
+	cr_assert(!found);
+	cr_assert_str_eq(name, "");
+	cr_assert_eq(ots_form_unknown("", 0, known, name, &found), OTS_OK);
+	cr_assert(!found);
+}
+
+Test(form, unknown_cuts_a_long_name_and_refuses_a_bad_escape)
+{
+	char s[200], name[OTS_FORM_NAME_MAX + 1];
+	bool found = false;
+
+	memset(s, 'q', 150);
+	memcpy(s + 150, "=1", 3);
+	cr_assert_eq(ots_form_unknown(s, strlen(s), known, name, &found),
+	    OTS_OK);
+	cr_assert(found);
+	cr_assert_eq(strlen(name), OTS_FORM_NAME_MAX);
+	cr_assert_eq(ots_form_unknown("a%zz=1", 6, known, name, &found),
+	    OTS_ERR_INVAL);
+}
