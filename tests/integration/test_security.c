@@ -757,6 +757,14 @@ Test(security, security_headers_on_every_answer)
 	static const char *const browser[] = { "Accept: text/html", NULL };
 	static const char big[] = "PUT /api/v1/files/x HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Length: 5000000000\r\nConnection: close\r\n\r\n";
+	static const char gzip_te[] = "POST /d/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n"
+	    "Host: t\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n";
+	static const char trace[] = "TRACE / HTTP/1.1\r\nHost: t\r\n"
+	    "Connection: close\r\n\r\n";
+	static const char http2[] = "GET / HTTP/2.0\r\nHost: t\r\n\r\n";
+	static const char range[] = "GET / HTTP/1.1\r\nHost: t\r\n"
+	    "Range: bytes=999999-\r\nConnection: close\r\n\r\n";
+	static const char http09[] = "GET /\r\n";
 	struct share s;
 	struct http_resp r;
 	char path[256], *raw, *end;
@@ -799,6 +807,18 @@ Test(security, security_headers_on_every_answer)
 	snprintf(line + 5 + sizeof(line) - 64, 59,
 	    " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 	raw_refusal(line, strlen(line), 414, "nginx 414");
+	/* ... and the others it sends on its own: an unknown
+	 * Transfer-Encoding (501), TRACE (405), a version it does not
+	 * speak (505), a range past the end of a page (416) */
+	raw_refusal(gzip_te, sizeof(gzip_te) - 1, 501, "nginx 501");
+	raw_refusal(trace, sizeof(trace) - 1, 405, "nginx 405 (TRACE)");
+	raw_refusal(http2, sizeof(http2) - 1, 505, "nginx 505");
+	raw_refusal(range, sizeof(range) - 1, 416, "nginx 416");
+	/* HTTP/0.9 answers have no headers at all: none is sent */
+	raw = raw_exchange(http09, sizeof(http09) - 1);
+	cr_assert_str_eq(raw, "", "an HTTP/0.9 request got an answer without "
+	    "headers: %.80s", raw);
+	free(raw);
 	/* 5xx from the app: Redis away */
 	devstack("redis-stop");
 	cr_assert(wait_until(stack_unready, 5000), "ready stayed 200");
