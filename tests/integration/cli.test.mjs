@@ -2,8 +2,8 @@
 // terminal prompt), and an exit code for each failure.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -195,6 +195,99 @@ test('admin list and revoke from the command line', () => {
     devstack(['workers-stop']);
     devstack(['workers-start']);
   }
+});
+
+// Every process's command line, as other local users can read it.
+function cmdlines() {
+  const out = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try { out.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, 'latin1') }); } catch { /* gone */ }
+  }
+  return out;
+}
+
+test('get reads the link from standard input; the key is on no command line', async () => {
+  const data = randomBytes(8 * 1024 * 1024);
+  writeFileSync(join(dir, 'quiet.bin'), data);
+  const link = send(['-n', 'from-stdin.bin', 'quiet.bin']);
+  const key = link.split('#')[1];
+  const child = spawn(OTS, ['get', '-q', '-'], {
+    cwd: dir, env: { ...process.env, OTS_SERVER: BASE }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((res) => child.on('exit', (code) => res(code)));
+  child.stdin.end(link + '\n');
+  let samples = 0, seen = false, exited = false;
+  done.then(() => { exited = true; });
+  while (!exited) {
+    for (const p of cmdlines()) {
+      if (p.cmd.includes(key)) seen = p.cmd.replace(/\0/g, ' ');
+      if (p.pid === String(child.pid)) samples++;
+    }
+    await new Promise((res) => setImmediate(res));
+  }
+  assert.equal(await done, 0, err);
+  assert.ok(samples > 0, 'the client was never seen running');
+  assert.equal(seen, false, `the key was on a command line: ${seen}`);
+  assert.ok(readFileSync(join(dir, 'from-stdin.bin')).equals(data));
+});
+
+test('status and revoke take the owner link from a file or standard input', () => {
+  const r = ots(['send', '--text', 'owner via stdin']);
+  assert.equal(r.code, 0, r.err);
+  const owner = /owner link \(status, revoke\): (\S+)/.exec(r.err)[1];
+  writeFileSync(join(dir, 'owner-link'), owner + '\n');
+  let s = ots(['status', '--link-file', 'owner-link']);
+  assert.equal(s.code, 0, s.err);
+  assert.equal(s.out.toString().trim(), 'available');
+  assert.doesNotMatch(s.err, /command line/, 'no warning for a link file');
+  s = ots(['revoke'], { input: owner + '\n' });
+  assert.equal(s.code, 0, s.err);
+  s = ots(['status', '-'], { input: owner + '\n' });
+  assert.equal(s.out.toString().trim(), 'revoked');
+  // A link given as an argument still works, with a warning.
+  s = ots(['status', owner]);
+  assert.equal(s.code, 0);
+  assert.match(s.err, /visible to other local users/);
+  assert.equal(ots(['status', '--link-file', 'no-such-file']).code, 1);
+  assert.equal(ots(['get', '-'], { input: '' }).code, 1, 'no link on stdin');
+});
+
+test("curl's own error messages reach the user", () => {
+  const down = ots(['send', '--text', 'x'], { env: { OTS_SERVER: 'http://127.0.0.1:9' } });
+  assert.equal(down.code, 6);
+  assert.match(down.err, /curl: \(7\)/, down.err);
+});
+
+test('a progress bar on a terminal', () => {
+  writeFileSync(join(dir, 'progress.bin'), randomBytes(4 * 1024 * 1024));
+  const r = spawnSync('script', ['-qec', `${OTS} send progress.bin`, '/dev/null'], {
+    cwd: dir, env: { ...process.env, OTS_SERVER: BASE },
+  });
+  assert.equal(r.status, 0, r.stdout.toString());
+  assert.match(r.stdout.toString(), /#+.*100\.0%/, 'no progress bar');
+});
+
+test('Ctrl-C at the password prompt leaves the terminal echoing', () => {
+  const link = send(['-p', 'interrupted', '--text', 'never read']);
+  // The shell survives the interrupt (its trap), then asks the terminal
+  // how it is set; ots gets the ^C typed at its prompt.
+  writeFileSync(join(dir, 'ctrl-c.sh'),
+    `trap 'echo [interrupted]' INT\n${OTS} get -o - '${link}'\necho "ots exit $?"\nstty -a\n`);
+  const r = spawnSync('sh', ['-c',
+    "(sleep 1.5; printf '\\003'; sleep 1) | script -qec 'sh ctrl-c.sh' /dev/null"], {
+    cwd: dir, env: { ...process.env, OTS_SERVER: BASE },
+  });
+  const out = r.stdout.toString();
+  assert.match(out, /Password:/, out);
+  assert.match(out, /ots exit 130/, out);
+  assert.match(out, /(^|\s)echo(\s|$)/m, `echo is off after ^C: ${out}`);
+  assert.doesNotMatch(out, /(^|\s)-echo(\s|$)/m, `echo is off after ^C: ${out}`);
+  // Nothing was consumed.
+  const again = ots(['get', '-p', 'interrupted', '-o', '-', link]);
+  assert.equal(again.out.toString(), 'never read');
 });
 
 test('--help documents the exit codes', () => {
