@@ -41,8 +41,7 @@ RUN apt-get update \
  && usermod -a -G ots-socket www-data \
  && rm -f /etc/nginx/sites-enabled/default
 COPY nginx-conf/onetimeshare-http.conf nginx-conf/onetimeshare-server.conf \
-	nginx-conf/ots-fastcgi.conf nginx-conf/ots-static-headers.conf \
-	/etc/nginx/
+	nginx-conf/ots-*.conf /etc/nginx/
 COPY nginx-conf/docker.conf /etc/nginx/nginx.conf
 COPY www /usr/share/onetimeshare/www
 EXPOSE 8080

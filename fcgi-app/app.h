@@ -29,9 +29,9 @@ struct app {
 	struct ots_store *a_store;
 	struct ots_gate *a_gate;	/* bounds Argon2id runs */
 	struct ots_metrics *a_metrics;	/* counters (atomics) */
-	struct ots_gate *a_xfer;	/* bounds uploads and downloads, so
-					 * slow clients cannot take every
-					 * thread */
+	struct ots_gate *a_heavy;	/* bounds transfers and password
+					 * checks, so that two threads always
+					 * stay for light requests */
 	int a_wake_fd;		/* readable once shutdown has begun */
 };
 
@@ -41,7 +41,8 @@ struct fio;	/* the libfcgi request, private to fcgx_io.c */
 struct worker {
 	const struct app *w_app;
 	unsigned w_index;
-	struct ots_rds *w_rds;
+	struct ots_rds *w_rds;		/* the shares' Redis */
+	struct ots_rds *w_limits;	/* the limits Redis (per client) */
 	struct fio *w_fio;
 	uint8_t *w_buf;		/* OTS_CHUNK_SIZE scratch for bodies */
 };
@@ -65,6 +66,10 @@ struct req {
 	const char *req_route;		/* route pattern, for logs */
 	int req_status;
 	bool req_sent;			/* headers are out */
+	bool req_heavy;			/* holds a heavy slot */
+	bool req_busy;			/* ... and one of its client's */
+	/* Called at each OTS_TRANSFER_WINDOW of a transfer (renews leases). */
+	void (*req_on_window)(struct req *req);
 	uint64_t req_bytes_in;
 	uint64_t req_bytes_out;
 	uint64_t req_start_ms;
@@ -79,14 +84,19 @@ int fio_accept(struct worker *w, struct req *req);
 void fio_finish(struct worker *w);
 const char *req_param(const struct req *req, const char *name);
 /*
- * Reads up to n body bytes into p; *got 0 means the body ended.
- * OTS_ERR_TRUNC when the web server reported a broken stream (*got then
- * counts what was copied before, for the caller to wipe).
+ * Reads up to n body bytes into p (fewer when fewer have arrived); *got 0
+ * means the body ended.  OTS_ERR_TRUNC when the client or the web server
+ * went away, OTS_ERR_SLOW when the client sent less than
+ * OTS_TRANSFER_MIN_RATE over a whole window (or past a deadline),
+ * OTS_ERR_IO for a broken FastCGI stream.  Errors stick: every later
+ * read fails the same way.
  */
 OTS_WARN_UNUSED enum ots_err req_read(struct req *req, uint8_t *p, size_t n,
     size_t *got);
-/* Reads the rest of the body into b (bounded by its max). */
-OTS_WARN_UNUSED enum ots_err req_read_all(struct req *req, struct ots_buf *b);
+/* Reads the rest of the body into b (bounded by its max) within
+ * deadline_ms: a small body, whole or not at all. */
+OTS_WARN_UNUSED enum ots_err req_read_all(struct req *req, struct ots_buf *b,
+    unsigned deadline_ms);
 OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
     size_t n);
 /*
@@ -94,9 +104,13 @@ OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
  * server's socket as FastCGI records of up to 64 KiB, after flushing what
  * req_write() buffered: no copy into libfcgi's 8 KiB buffer, eight times
  * fewer writes and wake-ups, and no plaintext left behind in that buffer.
+ * OTS_ERR_SLOW when the client reads slower than OTS_TRANSFER_MIN_RATE
+ * over a whole window, OTS_ERR_IO when it went away.
  */
 OTS_WARN_UNUSED enum ots_err req_write_body(struct req *req, const void *p,
     size_t n);
+/* The 8-byte header of a FastCGI record without padding (§3.3). */
+void fio_record_header(uint8_t h[8], int type, int request_id, size_t len);
 
 /* resp.c */
 /*
@@ -165,17 +179,24 @@ OTS_WARN_UNUSED enum ots_err h_password_key(struct req *req, const char *pw,
 /* 503 busy with Retry-After: a gate stayed full. */
 void h_busy(struct req *req);
 /*
- * Takes a transfer slot (uploads, downloads), waiting at most wait_ms;
- * false (and 503 sent) when none freed.  Give it back with
- * h_xfer_leave().  A thread waiting here is a thread not serving light
- * requests, so waits stay short: H_XFER_WAIT_MS, long enough for a busy
- * but healthy worker to free a slot (a 1 MiB transfer takes tens of
- * milliseconds under load), short enough that slow clients holding every
- * slot turn new transfers away quickly.
+ * Takes a heavy slot for a transfer or a password check: one of its
+ * client's OTS_CLIENT_TRANSFERS (across every process and host), then
+ * one of this process's OTS_THREADS - 2, waiting at most H_HEAVY_WAIT_MS
+ * for the latter.  False (and 429 or 503 sent) when none is free.  A
+ * request holds at most one; h_heavy_leave() gives it back (finishing
+ * the request does too).  A thread waiting here is a thread not serving
+ * light requests, so waits stay short: long enough for a busy but healthy
+ * worker to free a slot (a 1 MiB transfer takes tens of milliseconds
+ * under load), short enough that full slots turn new transfers away
+ * quickly.
  */
-#define H_XFER_WAIT_MS 1000u
-bool h_xfer_enter(struct req *req, unsigned wait_ms);
-void h_xfer_leave(struct req *req);
+#define H_HEAVY_WAIT_MS 1000u
+bool h_heavy_enter(struct req *req);
+void h_heavy_leave(struct req *req);
+/* How long a small body (a claim form) may take to arrive: nginx
+ * buffers it whole first, so this bounds only a web server that does
+ * not. */
+#define H_FORM_DEADLINE_MS 10000u
 /* Formats t (seconds since the epoch) as RFC 3339 UTC into out[32]. */
 void h_rfc3339(uint64_t t, char *out);
 /* Answers a fresh upload: the link as a text line, or JSON. */

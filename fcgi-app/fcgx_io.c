@@ -9,15 +9,24 @@
  * the race to another thread or process gets EAGAIN and polls again.
  * (poll wakes every idle thread for each connection; serialising the
  * wait behind a mutex measured no faster, docs/BENCHMARKS.md.)
+ *
+ * Bodies: libfcgi reads the parameters; the request body (FCGI_STDIN
+ * records) and large answers are read and written here, straight on the
+ * socket, so that every wait on the client is bounded.  A transfer must
+ * move OTS_TRANSFER_MIN_RATE bytes a second over each OTS_TRANSFER_WINDOW
+ * or it ends with OTS_ERR_SLOW; a small body has a deadline instead.
+ * libfcgi would block in read(2) for as long as a client trickles bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <sodium.h>
 
@@ -29,9 +38,47 @@
 
 #define MOD "fcgi"
 
+/* Bytes of record headers, padding and read-ahead held at once; room
+ * for what libfcgi read past the parameters (its 8 KiB buffer). */
+#define IN_BUF (16u * 1024u)
+
+/*
+ * The head of libfcgi's private FCGX_Stream_Data (fcgiapp.c, the same
+ * from 2.4.0 to 2.4.7): where the bytes it read ahead of the parameters'
+ * end stop.  take_read_ahead() checks every field it relies on before it
+ * trusts them.
+ */
+struct fcgx_stream_data_head {
+	unsigned char *buff;
+	int bufflen;
+	unsigned char *mBuff;
+	unsigned char *buffStop;
+	int type;
+	int eorStop;
+	int skip;
+	int contentLen;
+	int paddingLen;
+};
+#define LIBFCGI_READ_BUF 8192
+
+enum pace_dir { PACE_NONE = 0, PACE_IN, PACE_OUT };
+
 struct fio {
 	FCGX_Request f_req;
 	bool f_active;
+	/* The request body, FCGI_STDIN records (FastCGI 1.0 §5.3). */
+	uint8_t *f_in;			/* IN_BUF bytes */
+	size_t f_in_off, f_in_len;	/* unread bytes of f_in */
+	size_t f_content;		/* content left in this record */
+	size_t f_skip;			/* padding (or a record) to skip */
+	bool f_in_taken;		/* libfcgi's read-ahead is in f_in */
+	bool f_in_eof;			/* the empty FCGI_STDIN came */
+	enum ots_err f_in_err;		/* sticky once the body failed */
+	/* Pacing of the transfer in progress. */
+	enum pace_dir f_dir;
+	uint64_t f_win_start;		/* ots_mono_ms() */
+	uint64_t f_win_bytes;
+	uint64_t f_deadline;		/* ots_mono_ms(), 0 for none */
 };
 
 enum ots_err
@@ -58,14 +105,19 @@ fio_init(void)
 enum ots_err
 fio_worker_init(struct worker *w)
 {
+	enum ots_err e;
+
 	w->w_fio = ots_calloc(1, sizeof(*w->w_fio));
 	if (w->w_fio == NULL)
 		return OTS_ERR_NOMEM;
-	if (FCGX_InitRequest(&w->w_fio->f_req, 0, 0) != 0) {
+	w->w_fio->f_in = ots_malloc(IN_BUF);
+	e = w->w_fio->f_in == NULL ? OTS_ERR_NOMEM :
+	    FCGX_InitRequest(&w->w_fio->f_req, 0, 0) != 0 ? OTS_ERR_IO : OTS_OK;
+	if (e != OTS_OK) {
+		ots_free(w->w_fio->f_in);
 		OTS_FREE_AND_NULL(w->w_fio);
-		return OTS_ERR_IO;
 	}
-	return OTS_OK;
+	return e;
 }
 
 void
@@ -74,6 +126,8 @@ fio_worker_release(struct worker *w)
 	if (w->w_fio == NULL)
 		return;
 	FCGX_Free(&w->w_fio->f_req, 1);
+	sodium_memzero(w->w_fio->f_in, IN_BUF);
+	ots_free(w->w_fio->f_in);
 	OTS_FREE_AND_NULL(w->w_fio);
 }
 
@@ -175,6 +229,18 @@ accept_failed(struct worker *w, int err)
 	return poll(&pfd, 1, ACCEPT_BACKOFF_MS) == 0;
 }
 
+static void
+reset_body(struct fio *f)
+{
+	f->f_in_off = f->f_in_len = 0;
+	f->f_content = f->f_skip = 0;
+	f->f_in_taken = f->f_in_eof = false;
+	f->f_in_err = OTS_OK;
+	f->f_dir = PACE_NONE;
+	f->f_win_start = f->f_win_bytes = 0;
+	f->f_deadline = 0;
+}
+
 int
 fio_accept(struct worker *w, struct req *req)
 {
@@ -204,6 +270,7 @@ fio_accept(struct worker *w, struct req *req)
 		}
 		rc = FCGX_Accept_r(&w->w_fio->f_req);
 		if (rc == 0) {
+			reset_body(w->w_fio);
 			w->w_fio->f_active = true;
 			fill_request(w, req);
 			return 1;
@@ -219,48 +286,319 @@ fio_accept(struct worker *w, struct req *req)
 void
 fio_finish(struct worker *w)
 {
-	if (w->w_fio->f_active) {
-		FCGX_Finish_r(&w->w_fio->f_req);
-		w->w_fio->f_active = false;
+	struct fio *f = w->w_fio;
+
+	if (f->f_active) {
+		FCGX_Finish_r(&f->f_req);
+		f->f_active = false;
 	}
+	/* The read-ahead may hold body bytes: plaintext, a claim form. */
+	if (f->f_in_len > 0)
+		sodium_memzero(f->f_in, f->f_in_len);
+	f->f_in_off = f->f_in_len = 0;
+}
+
+/* ---- Pacing: every wait on the client is bounded ---------------------- */
+
+/* Starts a window when the transfer changes direction. */
+static void
+pace_begin(struct req *req, enum pace_dir dir)
+{
+	struct fio *f = req->req_worker->w_fio;
+
+	if (f->f_dir == dir)
+		return;
+	f->f_dir = dir;
+	f->f_win_start = ots_mono_ms();
+	f->f_win_bytes = 0;
+}
+
+/*
+ * Ends the window if its time is up: OTS_ERR_SLOW when fewer than
+ * OTS_TRANSFER_MIN_RATE bytes a second moved in it, or when the deadline
+ * passed.  *wait_ms gets how long the next wait may take (-1: forever).
+ */
+static enum ots_err
+pace_check(struct req *req, int *wait_ms)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	struct fio *f = req->req_worker->w_fio;
+	uint64_t now = ots_mono_ms(), until = 0;
+
+	if (f->f_deadline != 0) {
+		if (now >= f->f_deadline)
+			return OTS_ERR_SLOW;
+		until = f->f_deadline;
+	}
+	if (c->c_min_rate > 0) {
+		uint64_t end = f->f_win_start + c->c_rate_window_ms;
+
+		if (now >= end) {
+			if (f->f_win_bytes < c->c_min_rate *
+			    c->c_rate_window_ms / 1000)
+				return OTS_ERR_SLOW;
+			f->f_win_start = now;
+			f->f_win_bytes = 0;
+			end = now + c->c_rate_window_ms;
+			if (req->req_on_window != NULL)
+				req->req_on_window(req);
+		}
+		if (until == 0 || end < until)
+			until = end;
+	}
+	*wait_ms = until == 0 ? -1 : (int)(until - now);
+	return OTS_OK;
+}
+
+/* Waits until the socket is ready for events, within the pace. */
+static enum ots_err
+pace_wait(struct req *req, short events)
+{
+	struct pollfd pfd;
+	int wait_ms = -1, rc;
+	enum ots_err e;
+
+	for (;;) {
+		e = pace_check(req, &wait_ms);
+		if (e != OTS_OK)
+			return e;
+		pfd.fd = req->req_worker->w_fio->f_req.ipcFd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, wait_ms);
+		if (rc > 0)
+			return OTS_OK;
+		if (rc < 0 && errno != EINTR)
+			return OTS_ERR_IO;
+	}
+}
+
+static void
+pace_count(struct req *req, size_t n)
+{
+	req->req_worker->w_fio->f_win_bytes += n;
+}
+
+/* ---- The request body -------------------------------------------------- */
+
+/*
+ * Takes over what libfcgi read past the parameters: after FCGX_Accept_r
+ * its stream sits at a record boundary (SetReaderType(FCGI_STDIN)), and
+ * [rdNext, buffStop) is the start of the body's records.
+ */
+static enum ots_err
+take_read_ahead(struct fio *f)
+{
+	FCGX_Stream *in = f->f_req.in;
+	const struct fcgx_stream_data_head *d;
+	size_t n;
+
+	f->f_in_taken = true;
+	if (in == NULL || in->data == NULL)
+		return OTS_ERR_IO;
+	d = in->data;
+	if (!in->isReader || in->rdNext != in->stop ||
+	    d->type != FCGI_STDIN || d->contentLen != 0 ||
+	    d->paddingLen != 0 || d->bufflen != LIBFCGI_READ_BUF ||
+	    d->buff == NULL || in->rdNext < d->buff ||
+	    d->buffStop < in->rdNext || d->buffStop > d->buff + d->bufflen) {
+		ots_log_err(MOD, "libfcgi's input stream is not laid out as "
+		    "this build expects: request bodies cannot be read");
+		return OTS_ERR_IO;
+	}
+	n = (size_t)(d->buffStop - in->rdNext);
+	OTS_ASSERT(n <= IN_BUF);
+	memcpy(f->f_in, in->rdNext, n);
+	f->f_in_off = 0;
+	f->f_in_len = n;
+	return OTS_OK;
+}
+
+/* Reads from the socket into the read-ahead until it holds need bytes. */
+static enum ots_err
+in_fill(struct req *req, size_t need)
+{
+	struct fio *f = req->req_worker->w_fio;
+	enum ots_err e;
+
+	OTS_ASSERT(need <= IN_BUF);
+	if (f->f_in_off > 0) {
+		memmove(f->f_in, f->f_in + f->f_in_off, f->f_in_len -
+		    f->f_in_off);
+		f->f_in_len -= f->f_in_off;
+		f->f_in_off = 0;
+	}
+	while (f->f_in_len < need) {
+		ssize_t r;
+
+		e = pace_wait(req, POLLIN);
+		if (e != OTS_OK)
+			return e;
+		r = read(f->f_req.ipcFd, f->f_in + f->f_in_len, IN_BUF -
+		    f->f_in_len);
+		if (r == 0)
+			return OTS_ERR_TRUNC;	/* the web server hung up */
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return OTS_ERR_TRUNC;
+		}
+		pace_count(req, (size_t)r);
+		f->f_in_len += (size_t)r;
+	}
+	return OTS_OK;
+}
+
+/* Reads the next record header and acts on it. */
+static enum ots_err
+in_header(struct req *req)
+{
+	struct fio *f = req->req_worker->w_fio;
+	const uint8_t *h;
+	unsigned type, id, clen, plen;
+	enum ots_err e;
+
+	e = in_fill(req, FCGI_HEADER_LEN);
+	if (e != OTS_OK)
+		return e;
+	h = f->f_in + f->f_in_off;
+	f->f_in_off += FCGI_HEADER_LEN;
+	type = h[1];
+	id = (unsigned)h[2] << 8 | h[3];
+	clen = (unsigned)h[4] << 8 | h[5];
+	plen = h[6];
+	if (h[0] != FCGI_VERSION_1) {
+		ots_log_err(MOD, "req=%s the web server sent a record of "
+		    "FastCGI version %u", req->req_id, h[0]);
+		return OTS_ERR_IO;
+	}
+	if (id == (unsigned)f->f_req.requestId && type == FCGI_STDIN) {
+		if (clen == 0)
+			f->f_in_eof = true;
+		f->f_content = clen;
+		f->f_skip = plen;
+		return OTS_OK;
+	}
+	if (id == (unsigned)f->f_req.requestId && type == FCGI_ABORT_REQUEST)
+		return OTS_ERR_TRUNC;
+	/* A management record (id 0) or another stream of this request
+	 * (FCGI_DATA): not ours to read; skipped whole. */
+	if (id == FCGI_NULL_REQUEST_ID || (id == (unsigned)f->f_req.requestId &&
+	    type == FCGI_DATA)) {
+		f->f_skip = (size_t)clen + plen;
+		return OTS_OK;
+	}
+	ots_log_err(MOD, "req=%s the web server sent an unexpected record "
+	    "(type %u, request %u)", req->req_id, type, id);
+	return OTS_ERR_IO;
+}
+
+/* Delivers content of the current record: buffered first, else read
+ * straight into p (and what follows into the read-ahead). */
+static enum ots_err
+in_content(struct req *req, uint8_t *p, size_t n, size_t *got)
+{
+	struct fio *f = req->req_worker->w_fio;
+	size_t want = n < f->f_content ? n : f->f_content;
+	struct iovec iov[2];
+	ssize_t r;
+	enum ots_err e;
+
+	if (f->f_in_len > f->f_in_off) {
+		size_t take = f->f_in_len - f->f_in_off;
+
+		if (take > want)
+			take = want;
+		memcpy(p, f->f_in + f->f_in_off, take);
+		f->f_in_off += take;
+		f->f_content -= take;
+		*got = take;
+		return OTS_OK;
+	}
+	f->f_in_off = f->f_in_len = 0;
+	for (;;) {
+		e = pace_wait(req, POLLIN);
+		if (e != OTS_OK)
+			return e;
+		iov[0].iov_base = p;
+		iov[0].iov_len = want;
+		iov[1].iov_base = f->f_in;
+		iov[1].iov_len = IN_BUF;
+		r = readv(f->f_req.ipcFd, iov, 2);
+		if (r > 0)
+			break;
+		if (r == 0 || (errno != EINTR && errno != EAGAIN))
+			return OTS_ERR_TRUNC;
+	}
+	pace_count(req, (size_t)r);
+	if ((size_t)r <= want) {
+		*got = (size_t)r;
+	} else {
+		*got = want;
+		f->f_in_len = (size_t)r - want;
+	}
+	f->f_content -= *got;
+	return OTS_OK;
 }
 
 enum ots_err
 req_read(struct req *req, uint8_t *p, size_t n, size_t *got)
 {
-	FCGX_Stream *in = req->req_worker->w_fio->f_req.in;
-	int r;
+	struct fio *f = req->req_worker->w_fio;
+	enum ots_err e = OTS_OK;
 
 	*got = 0;
-	if (n > INT32_MAX)
-		n = INT32_MAX;
-	r = FCGX_GetStr((char *)p, (int)n, in);
-	/* Bytes copied before an error count too: the caller wipes what
-	 * it was given. */
-	if (r > 0)
-		*got = (size_t)r;
-	if (r < 0 || FCGX_GetError(in) != 0)
-		return OTS_ERR_TRUNC;
-	req->req_bytes_in += (uint64_t)r;
+	if (f->f_in_err != OTS_OK)
+		return f->f_in_err;
+	if (!f->f_in_taken)
+		e = take_read_ahead(f);
+	pace_begin(req, PACE_IN);
+	while (e == OTS_OK && n > 0 && !f->f_in_eof) {
+		if (f->f_content > 0) {
+			e = in_content(req, p, n, got);
+			break;
+		}
+		if (f->f_skip > 0) {
+			size_t have = f->f_in_len - f->f_in_off;
+
+			if (have == 0) {
+				e = in_fill(req, 1);
+				continue;
+			}
+			if (have > f->f_skip)
+				have = f->f_skip;
+			f->f_in_off += have;
+			f->f_skip -= have;
+			continue;
+		}
+		e = in_header(req);
+	}
+	if (e != OTS_OK) {
+		f->f_in_err = e;
+		return e;
+	}
+	req->req_bytes_in += *got;
 	return OTS_OK;
 }
 
 enum ots_err
-req_read_all(struct req *req, struct ots_buf *b)
+req_read_all(struct req *req, struct ots_buf *b, unsigned deadline_ms)
 {
+	struct fio *f = req->req_worker->w_fio;
 	uint8_t tmp[4096];
 	enum ots_err e;
 
+	f->f_deadline = ots_mono_ms() + deadline_ms;
 	for (;;) {
 		size_t got = 0;
 
 		e = req_read(req, tmp, sizeof(tmp), &got);
+		if (e == OTS_OK && got > 0)
+			e = ots_buf_add(b, tmp, got);
 		if (e != OTS_OK || got == 0)
 			break;
-		e = ots_buf_add(b, tmp, got);
-		if (e != OTS_OK)
-			break;
 	}
+	f->f_deadline = 0;
 	sodium_memzero(tmp, sizeof(tmp));
 	return e;
 }
@@ -284,26 +622,38 @@ req_write(struct req *req, const void *p, size_t n)
 	return OTS_OK;
 }
 
-/* FastCGI (version 1): a record is an 8-byte header and up to 65535
- * bytes of content. */
-#define FCGI_STDOUT_TYPE 6
-#define RECORD_MAX 65535u
-/* Records per writev(2): 4 x 64 KiB, the container's chunk and more. */
+/* Records per send: 4 x 64 KiB, the container's chunk and more. */
 #define RECORDS_PER_WRITE 4
 
-/* Writes every byte the iovecs hold, resuming after short writes. */
+/*
+ * Sends every byte the iovecs hold, without ever blocking past the pace:
+ * a reader slower than OTS_TRANSFER_MIN_RATE over a window gets
+ * OTS_ERR_SLOW.
+ */
 static enum ots_err
-writev_all(int fd, struct iovec *iov, int cnt)
+send_all(struct req *req, struct iovec *iov, int cnt)
 {
+	int fd = req->req_worker->w_fio->f_req.ipcFd;
+	struct msghdr msg;
+	enum ots_err e;
+
+	memset(&msg, 0, sizeof(msg));
 	while (cnt > 0) {
-		ssize_t w = writev(fd, iov, cnt);
+		ssize_t w;
 		size_t left;
 
+		e = pace_wait(req, POLLOUT);
+		if (e != OTS_OK)
+			return e;
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)cnt;
+		w = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return OTS_ERR_IO;
 		}
+		pace_count(req, (size_t)w);
 		left = (size_t)w;
 		while (cnt > 0 && left >= iov->iov_len) {
 			left -= iov->iov_len;
@@ -318,31 +668,42 @@ writev_all(int fd, struct iovec *iov, int cnt)
 	return OTS_OK;
 }
 
+void
+fio_record_header(uint8_t h[FCGI_HEADER_LEN], int type, int request_id,
+    size_t len)
+{
+	OTS_ASSERT(len <= FCGI_MAX_LENGTH);
+	h[0] = FCGI_VERSION_1;
+	h[1] = (uint8_t)type;
+	h[2] = (uint8_t)((unsigned)request_id >> 8);
+	h[3] = (uint8_t)request_id;
+	h[4] = (uint8_t)(len >> 8);
+	h[5] = (uint8_t)len;
+	h[6] = 0;	/* no padding */
+	h[7] = 0;
+}
+
 enum ots_err
 req_write_body(struct req *req, const void *p, size_t n)
 {
 	FCGX_Request *r = &req->req_worker->w_fio->f_req;
-	uint8_t head[RECORDS_PER_WRITE][8];
+	uint8_t head[RECORDS_PER_WRITE][FCGI_HEADER_LEN];
 	struct iovec iov[2 * RECORDS_PER_WRITE];
 	const uint8_t *c = p;
+	enum ots_err e;
 
 	/* What libfcgi holds (the header lines) goes first. */
 	if (FCGX_FFlush(r->out) != 0 || r->ipcFd < 0)
 		return OTS_ERR_IO;
+	pace_begin(req, PACE_OUT);
 	while (n > 0) {
 		int cnt = 0, i;
 
 		for (i = 0; i < RECORDS_PER_WRITE && n > 0; i++) {
-			size_t len = n < RECORD_MAX ? n : RECORD_MAX;
+			size_t len = n < FCGI_MAX_LENGTH ? n : FCGI_MAX_LENGTH;
 
-			head[i][0] = 1;
-			head[i][1] = FCGI_STDOUT_TYPE;
-			head[i][2] = (uint8_t)((unsigned)r->requestId >> 8);
-			head[i][3] = (uint8_t)r->requestId;
-			head[i][4] = (uint8_t)(len >> 8);
-			head[i][5] = (uint8_t)len;
-			head[i][6] = 0;	/* no padding */
-			head[i][7] = 0;
+			fio_record_header(head[i], FCGI_STDOUT, r->requestId,
+			    len);
 			iov[cnt].iov_base = head[i];
 			iov[cnt++].iov_len = sizeof(head[i]);
 			iov[cnt].iov_base = (void *)(uintptr_t)c;
@@ -351,8 +712,9 @@ req_write_body(struct req *req, const void *p, size_t n)
 			n -= len;
 			req->req_bytes_out += (uint64_t)len;
 		}
-		if (writev_all(r->ipcFd, iov, cnt) != OTS_OK)
-			return OTS_ERR_IO;
+		e = send_all(req, iov, cnt);
+		if (e != OTS_OK)
+			return e;
 	}
 	return OTS_OK;
 }

@@ -13,6 +13,7 @@
 #include "ots_admin.h"
 #include "ots_form.h"
 #include "ots_log.h"
+#include "ots_rl.h"
 #include "ots_share.h"
 #include "ots_banned.h"
 
@@ -21,12 +22,76 @@
 /* Room for PAGE_WANT shares and a SCAN batch several times over. */
 #define PAGE_JSON_MAX (1024u * 1024u)
 
-/* Checks the bearer token; false when an answer (404/401/403) was sent. */
+/*
+ * Past OTS_RATE_ADMIN_FAIL wrong tokens in its window, a client gets 429
+ * before its token is even looked at: guessing the token costs a window
+ * per few tries, and each wrong one is counted (never logged one by one:
+ * a line per ADMIN_LOG_MS per process says how many).
+ */
+#define ADMIN_LOG_MS 10000u
+
+/* False (and 429 or 503 sent) when this client guessed wrong too often. */
+static bool
+admin_not_blocked(struct req *req, const char *bucket)
+{
+	const struct ots_rl_limit *lim =
+	    &req->req_app->a_cfg.c_rate[OTS_RL_ADMIN_FAIL];
+	bool allowed = true;
+	uint64_t retry_ms = 0, secs;
+	char msg[128], extra[48];
+	enum ots_err e;
+
+	if (lim->rl_count == 0)
+		return true;
+	e = ots_rl_peek(req->req_worker->w_limits, OTS_RL_ADMIN_FAIL, bucket,
+	    lim, &allowed, &retry_ms);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return false;
+	}
+	if (allowed)
+		return true;
+	ots_metrics_add(req->req_app->a_metrics, OTS_M_LIMITED_ADMIN, 1);
+	secs = (retry_ms + 999) / 1000;
+	if (ots_str_fmt(msg, sizeof(msg), "Too many wrong admin tokens from "
+	    "your address; try again in %llu seconds.",
+	    (unsigned long long)secs) != OTS_OK ||
+	    ots_str_fmt(extra, sizeof(extra), "Retry-After: %llu\r\n",
+	    (unsigned long long)secs) != OTS_OK)
+		msg[0] = extra[0] = '\0';
+	resp_error_x(req, 429, "rate_limited", msg, extra);
+	return false;
+}
+
+/* Counts a wrong token against its client, and logs now and then. */
+static void
+admin_failed(struct req *req, const char *bucket)
+{
+	static struct ots_log_throttle throttle;
+	const struct ots_rl_limit *lim =
+	    &req->req_app->a_cfg.c_rate[OTS_RL_ADMIN_FAIL];
+	bool allowed = true;
+	uint64_t retry_ms = 0, dropped = 0;
+
+	if (lim->rl_count > 0 && ots_rl_check(req->req_worker->w_limits,
+	    OTS_RL_ADMIN_FAIL, bucket, lim, req->req_id, &allowed,
+	    &retry_ms) != OTS_OK)
+		ots_log_warn(MOD, "req=%s cannot count a wrong admin token",
+		    req->req_id);
+	if (ots_log_throttle_pass(&throttle, ADMIN_LOG_MS, &dropped))
+		ots_log_warn(MOD, "req=%s wrong admin token (%llu more in this "
+		    "process since the last report)", req->req_id,
+		    (unsigned long long)dropped);
+}
+
+/* Checks the bearer token; false when an answer (404/401/403/429) was
+ * sent. */
 static bool
 admin_ok(struct req *req)
 {
 	const char *want = req->req_app->a_cfg.c_admin_hash;
 	const char *auth = req_param(req, "HTTP_AUTHORIZATION");
+	char bucket[OTS_NET_ADDR_STRSZ];
 	uint8_t h[32];
 	char hex[65];
 
@@ -35,6 +100,9 @@ admin_ok(struct req *req)
 		    "(OTS_ADMIN_TOKEN_HASH is not set).");
 		return false;
 	}
+	ots_net_bucket(req->req_client, bucket);
+	if (!admin_not_blocked(req, bucket))
+		return false;
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
 	    auth[7] == '\0') {
 		resp_error_x(req, 401, "admin_token_required", "Send the admin "
@@ -46,7 +114,7 @@ admin_ok(struct req *req)
 	    strlen(auth + 7), NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	if (sodium_memcmp(hex, want, 64) != 0) {
-		ots_log_warn(MOD, "req=%s wrong admin token", req->req_id);
+		admin_failed(req, bucket);
 		resp_error(req, 403, "wrong_admin_token", "This is not the "
 		    "admin token.");
 		return false;

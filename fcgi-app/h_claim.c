@@ -27,6 +27,9 @@
 
 #define MOD "claim"
 #define KEY_FIELD_MAX 64u
+/* A password reservation outlives its Argon2id run by this much (the
+ * wait for a run slot comes on top). */
+#define GUESS_LEASE_MS 30000u
 
 /* Answers for a share that is gone, saying why. */
 void
@@ -83,7 +86,7 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 	 * byte percent-encoded. */
 	ots_buf_init(&body, OTS_FORM_MAX + 3u *
 	    (size_t)req->req_app->a_cfg.c_password_max);
-	e = req_read_all(req, &body);
+	e = req_read_all(req, &body, H_FORM_DEADLINE_MS);
 	if (e == OTS_ERR_TOOBIG) {
 		resp_error(req, 413, "too_large", "The form is too large.");
 		goto out;
@@ -168,7 +171,12 @@ stream_file(struct req *req, const struct ots_tok *id,
 	ots_buf_release(&h);
 	if (e == OTS_OK)
 		e = ots_box_decrypt_fd(keys->k_file, id, fd, stream_sink, &sc);
-	if (e == OTS_ERR_IO) {
+	if (e == OTS_ERR_SLOW) {
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD, 1);
+		ots_log_info(MOD, "req=%s download cut off: the client read "
+		    "slower than OTS_TRANSFER_MIN_RATE; the share is gone all "
+		    "the same", req->req_id);
+	} else if (e == OTS_ERR_IO) {
 		ots_log_info(MOD, "req=%s download cut short; the share is "
 		    "gone all the same", req->req_id);
 	} else if (e != OTS_OK) {
@@ -183,6 +191,63 @@ stream_file(struct req *req, const struct ots_tok *id,
  * keys->k_file from it.  Returns false when an answer was sent: 403 with
  * the attempts left, 410 when this guess used the last one, 503 busy.
  */
+/* Answers a wrong password: 403 with the attempts left. */
+static void
+wrong_password(struct req *req, uint64_t left)
+{
+	char msg[128], extra[64];
+
+	if (ots_str_fmt(msg, sizeof(msg), "Wrong password. %llu attempt%s "
+	    "left before the share is destroyed.", (unsigned long long)left,
+	    left == 1 ? "" : "s") != OTS_OK)
+		msg[0] = '\0';
+	if (ots_str_fmt(extra, sizeof(extra), "X-Attempts-Left: %llu\r\n",
+	    (unsigned long long)left) != OTS_OK)
+		extra[0] = '\0';
+	resp_error_x(req, 403, "wrong_password", msg, extra);
+}
+
+/* Settles a wrong guess; answers 403, or 410 (removing the file) when
+ * it was the last one allowed. */
+static void
+settle_wrong(struct req *req, const struct ots_tok *id, const char *token)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	enum ots_share_state st = OTS_SHARE_UNKNOWN;
+	uint64_t left = 0;
+	enum ots_err e;
+
+	e = ots_share_guess_wrong(req->req_worker->w_rds, id, token,
+	    c->c_attempts, ots_now(), c->c_tombstone_ttl, &left, &st);
+	if (e == OTS_OK)
+		ots_metrics_add(req->req_app->a_metrics,
+		    OTS_M_WRONG_PASSWORDS, 1);
+	if (e == OTS_OK && st == OTS_SHARE_LOCKED) {
+		/* This guess, and no other, destroyed the share. */
+		ots_metrics_add(req->req_app->a_metrics,
+		    OTS_M_DESTROYED_LOCKED, 1);
+		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
+			ots_log_err(MOD, "req=%s cannot remove a locked share's "
+			    "file", req->req_id);
+		h_gone(req, st);
+	} else if (e == OTS_OK) {
+		wrong_password(req, left);
+	} else if (e == OTS_ERR_GONE) {
+		h_gone(req, st);
+	} else if (e == OTS_ERR_NOTFOUND) {
+		h_gone(req, OTS_SHARE_EXPIRED);
+	} else {
+		resp_from_err(req, e);
+	}
+}
+
+/*
+ * Checks the password of a protected share and, when right, derives
+ * keys->k_file from it.  The guess is reserved first (never more in
+ * flight than attempts are left, guess.lua) and settled once Argon2id
+ * has run.  Returns false when an answer was sent: 403 with the attempts
+ * left, 410 when this guess used the last one, 503 busy.
+ */
 static bool
 check_password(struct req *req, const struct ots_tok *id,
     const struct ots_tok *secret, const struct ots_share *sh, const char *pw,
@@ -191,8 +256,8 @@ check_password(struct req *req, const struct ots_tok *id,
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	uint8_t pw_key[OTS_KEY_BYTES];
 	enum ots_share_state st = OTS_SHARE_UNKNOWN;
-	uint64_t left = 0;
-	char msg[128], extra[64];
+	/* The request id is unique and random: the reservation's token. */
+	const char *token = req->req_id;
 	bool ok = false;
 	enum ots_err e;
 
@@ -207,47 +272,44 @@ check_password(struct req *req, const struct ots_tok *id,
 		resp_from_err(req, OTS_ERR_IO);
 		return false;
 	}
-	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
+	e = ots_share_guess_begin(req->req_worker->w_rds, id, token,
+	    c->c_attempts, (uint64_t)c->c_argon2_wait_ms + GUESS_LEASE_MS,
+	    &st);
+	if (e == OTS_ERR_BUSY) {
+		resp_error_x(req, 503, "busy", "Every password attempt this "
+		    "share has left is being checked right now; try again in "
+		    "a moment.", "Retry-After: 1\r\n");
+		return false;
+	}
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		h_gone(req, e == OTS_ERR_GONE ? st : OTS_SHARE_EXPIRED);
+		return false;
+	}
 	if (e != OTS_OK) {
 		resp_from_err(req, e);
-		goto out;
+		return false;
 	}
-	ots_kdf_share_keys(secret, id, pw_key, keys);
-	if (ots_meta_open_check(keys->k_file, id, sh->sh_check,
-	    sizeof(sh->sh_check)) == OTS_OK) {
-		ok = true;
-		goto out;
+	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
+	if (e == OTS_OK) {
+		ots_kdf_share_keys(secret, id, pw_key, keys);
+		ok = ots_meta_open_check(keys->k_file, id, sh->sh_check,
+		    sizeof(sh->sh_check)) == OTS_OK;
 	}
-	e = ots_share_attempt(req->req_worker->w_rds, id, c->c_attempts,
-	    ots_now(), c->c_tombstone_ttl, &left, &st);
-	if (e == OTS_OK || (e == OTS_ERR_GONE && st == OTS_SHARE_LOCKED))
-		ots_metrics_add(req->req_app->a_metrics,
-		    OTS_M_WRONG_PASSWORDS, 1);
-	if (e == OTS_ERR_GONE && st == OTS_SHARE_LOCKED) {
-		ots_metrics_add(req->req_app->a_metrics,
-		    OTS_M_DESTROYED_LOCKED, 1);
-		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
-			ots_log_err(MOD, "req=%s cannot remove a locked share's "
-			    "file", req->req_id);
-		h_gone(req, st);
-	} else if (e == OTS_ERR_GONE) {
-		h_gone(req, st);
-	} else if (e == OTS_ERR_NOTFOUND) {
-		h_gone(req, OTS_SHARE_EXPIRED);
-	} else if (e != OTS_OK) {
-		resp_from_err(req, e);
-	} else {
-		if (ots_str_fmt(msg, sizeof(msg), "Wrong password. %llu "
-		    "attempt%s left before the share is destroyed.",
-		    (unsigned long long)left, left == 1 ? "" : "s") != OTS_OK)
-			msg[0] = '\0';
-		if (ots_str_fmt(extra, sizeof(extra),
-		    "X-Attempts-Left: %llu\r\n", (unsigned long long)left) !=
+	if (ok) {
+		if (ots_share_guess_right(req->req_worker->w_rds, id, token) !=
 		    OTS_OK)
-			extra[0] = '\0';
-		resp_error_x(req, 403, "wrong_password", msg, extra);
+			ots_log_warn(MOD, "req=%s cannot drop a password "
+			    "reservation (it lapses by itself)", req->req_id);
+	} else if (e == OTS_OK) {
+		settle_wrong(req, id, token);
+	} else {
+		/* No verdict (busy, out of memory): nothing is counted. */
+		if (ots_share_guess_right(req->req_worker->w_rds, id, token) !=
+		    OTS_OK)
+			ots_log_warn(MOD, "req=%s cannot drop a password "
+			    "reservation (it lapses by itself)", req->req_id);
+		resp_from_err(req, e);
 	}
-out:
 	sodium_memzero(pw_key, sizeof(pw_key));
 	return ok;
 }
@@ -298,7 +360,7 @@ h_claim(struct req *req, struct ots_str id_raw)
 	struct ots_share sh;
 	struct ots_keys keys;
 	struct ots_meta meta;
-	bool have_key = false, xfer = false;
+	bool have_key = false;
 	int fd = -1;
 	char *pw = NULL;
 	size_t pwlen = 0;
@@ -343,11 +405,12 @@ h_claim(struct req *req, struct ots_str id_raw)
 		resp_from_err(req, e);
 		goto out;
 	}
+	/* A password check and the download that follows are heavy: one
+	 * slot for both. */
+	if (!h_heavy_enter(req))
+		goto out;
 	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
 	    pwlen, &keys))
-		goto out;
-	xfer = h_xfer_enter(req, H_XFER_WAIT_MS);
-	if (!xfer)
 		goto out;
 	/* Open the file before the claim: once the claim deletes the share,
 	 * the sweeper may remove the file, and the winner must still have
@@ -385,8 +448,7 @@ out:
 		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLAIMS_LOST, 1);
 	if (fd >= 0)
 		close(fd);
-	if (xfer)
-		h_xfer_leave(req);
+	h_heavy_leave(req);
 	ots_tok_wipe(&secret);
 	ots_kdf_keys_wipe(&keys);
 	sodium_memzero(&meta, sizeof(meta));

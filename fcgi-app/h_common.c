@@ -130,8 +130,8 @@ h_rate_limit(struct req *req, enum ots_rl_class c)
 	if (lim->rl_count == 0)
 		return true;
 	ots_net_bucket(req->req_client, bucket);
-	e = ots_rl_check(req->req_worker->w_rds, c, bucket, lim, req->req_id,
-	    &allowed, &retry_ms);
+	e = ots_rl_check(req->req_worker->w_limits, c, bucket, lim,
+	    req->req_id, &allowed, &retry_ms);
 	if (e != OTS_OK) {
 		resp_from_err(req, e);
 		return false;
@@ -140,7 +140,7 @@ h_rate_limit(struct req *req, enum ots_rl_class c)
 		return true;
 	ots_metrics_add(req->req_app->a_metrics, c == OTS_RL_UPLOAD ?
 	    OTS_M_LIMITED_UPLOAD : c == OTS_RL_CLAIM ? OTS_M_LIMITED_CLAIM :
-	    OTS_M_LIMITED_META, 1);
+	    c == OTS_RL_META ? OTS_M_LIMITED_META : OTS_M_LIMITED_ADMIN, 1);
 	secs = (retry_ms + 999) / 1000;
 	if (ots_str_fmt(extra, sizeof(extra), "Retry-After: %llu\r\n",
 	    (unsigned long long)secs) != OTS_OK ||
@@ -164,6 +164,7 @@ h_password_key(struct req *req, const char *pw, size_t len,
 		    req->req_id);
 		return OTS_ERR_BUSY;
 	}
+	ots_metrics_add(app->a_metrics, OTS_M_ARGON2_RUNS, 1);
 	e = ots_kdf_password(pw, len, salt, p, out);
 	ots_gate_leave(app->a_gate);
 	if (e != OTS_OK)
@@ -180,20 +181,92 @@ h_busy(struct req *req)
 	    "seconds.", "Retry-After: 2\r\n");
 }
 
-bool
-h_xfer_enter(struct req *req, unsigned wait_ms)
+/* The lease of a client's heavy slot: two windows, so that a transfer
+ * renews it (each window) long before it lapses. */
+static uint64_t
+busy_lease_ms(const struct ots_cfg *c)
 {
-	if (ots_gate_enter(req->req_app->a_xfer, wait_ms) != OTS_OK) {
+	return 2 * c->c_rate_window_ms + 30000;
+}
+
+static void
+renew_busy(struct req *req)
+{
+	char bucket[OTS_NET_ADDR_STRSZ];
+
+	ots_net_bucket(req->req_client, bucket);
+	if (ots_rl_busy_renew(req->req_worker->w_limits, bucket, req->req_id,
+	    busy_lease_ms(&req->req_app->a_cfg)) != OTS_OK)
+		ots_log_warn("http", "req=%s cannot renew the client's transfer "
+		    "lease", req->req_id);
+}
+
+/* Takes one of the client's slots; false (and 429 or 503 sent) if not. */
+static bool
+take_busy(struct req *req)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	char bucket[OTS_NET_ADDR_STRSZ], msg[160];
+	bool ok = false;
+	enum ots_err e;
+
+	ots_net_bucket(req->req_client, bucket);
+	e = ots_rl_busy_take(req->req_worker->w_limits, bucket,
+	    c->c_client_transfers, req->req_id, busy_lease_ms(c), &ok);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return false;
+	}
+	if (!ok) {
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLIENT_BUSY, 1);
+		if (ots_str_fmt(msg, sizeof(msg), "You already have %u "
+		    "transfers or password checks in progress; wait for one "
+		    "to finish.", c->c_client_transfers) != OTS_OK)
+			msg[0] = '\0';
+		resp_error_x(req, 429, "too_many_transfers", msg,
+		    "Retry-After: 5\r\n");
+		return false;
+	}
+	req->req_busy = true;
+	req->req_on_window = renew_busy;
+	return true;
+}
+
+bool
+h_heavy_enter(struct req *req)
+{
+	if (req->req_heavy)
+		return true;
+	if (req->req_app->a_cfg.c_client_transfers > 0 && !take_busy(req))
+		return false;
+	if (ots_gate_enter(req->req_app->a_heavy, H_HEAVY_WAIT_MS) != OTS_OK) {
 		ots_log_warn("http", "req=%s no transfer slot freed in time",
 		    req->req_id);
+		h_heavy_leave(req);
 		h_busy(req);
 		return false;
 	}
+	req->req_heavy = true;
 	return true;
 }
 
 void
-h_xfer_leave(struct req *req)
+h_heavy_leave(struct req *req)
 {
-	ots_gate_leave(req->req_app->a_xfer);
+	char bucket[OTS_NET_ADDR_STRSZ];
+
+	if (req->req_heavy) {
+		ots_gate_leave(req->req_app->a_heavy);
+		req->req_heavy = false;
+	}
+	if (req->req_busy) {
+		ots_net_bucket(req->req_client, bucket);
+		if (ots_rl_busy_give(req->req_worker->w_limits, bucket,
+		    req->req_id) != OTS_OK)
+			ots_log_warn("http", "req=%s cannot give the client's "
+			    "transfer slot back (its lease ends it)",
+			    req->req_id);
+		req->req_busy = false;
+		req->req_on_window = NULL;
+	}
 }

@@ -1,8 +1,11 @@
 /*
  * Health: /health/live says the process answers (no dependencies);
- * /health/ready checks Redis (PING) and the data directory (a synced
- * write), each bounded by the Redis timeout, and caches the result for
- * READY_CACHE_MS per process so a probe storm costs nothing.
+ * /health/ready says whether this process should get traffic: both
+ * Redises answer PING, the data directory takes a synced write and has
+ * OTS_READY_MIN_FREE bytes free, and a transfer slot is free.  The
+ * Redis and disk checks are bounded by the Redis timeout and cached for
+ * READY_CACHE_MS per process, so a probe storm costs nothing; the slots
+ * are read live (a load balancer must see a full worker at once).
  */
 #include <pthread.h>
 #include <string.h>
@@ -13,11 +16,18 @@
 
 #define READY_CACHE_MS 2000u
 
-/* The cached readiness result; guarded by ready_lock. */
+/* What the slow checks found. */
+struct ready {
+	bool r_redis;
+	bool r_limits;
+	bool r_disk;		/* writable */
+	bool r_space;		/* OTS_READY_MIN_FREE free */
+};
+
+/* The cached result; guarded by ready_lock. */
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t ready_at;	/* ots_mono_ms() of the last check, 0 none */
-static bool ready_redis;
-static bool ready_disk;
+static struct ready ready_last;
 
 void
 h_health_live(struct req *req)
@@ -26,32 +36,55 @@ h_health_live(struct req *req)
 	    16);
 }
 
+static struct ready
+check_now(struct req *req)
+{
+	const struct app *app = req->req_app;
+	struct ready r;
+	uint64_t free_bytes = 0;
+
+	r.r_redis = ots_rds_ping(req->req_worker->w_rds) == OTS_OK;
+	r.r_limits = ots_rds_ping(req->req_worker->w_limits) == OTS_OK;
+	r.r_disk = ots_store_probe(app->a_store) == OTS_OK;
+	r.r_space = ots_store_free_bytes(app->a_store, &free_bytes) ==
+	    OTS_OK && free_bytes >= app->a_cfg.c_ready_min_free;
+	return r;
+}
+
+static const char *
+word(bool ok)
+{
+	return ok ? "ok" : "failed";
+}
+
 void
 h_health_ready(struct req *req)
 {
 	uint64_t now = ots_mono_ms();
-	bool redis_ok, disk_ok, fresh;
-	char body[128];
+	struct ready r;
+	bool fresh, slots, ok;
+	char body[256];
 
 	pthread_mutex_lock(&ready_lock);
 	fresh = ready_at != 0 && now - ready_at < READY_CACHE_MS;
-	redis_ok = ready_redis;
-	disk_ok = ready_disk;
+	r = ready_last;
 	pthread_mutex_unlock(&ready_lock);
 	if (!fresh) {
-		redis_ok = ots_rds_ping(req->req_worker->w_rds) == OTS_OK;
-		disk_ok = ots_store_probe(req->req_app->a_store) == OTS_OK;
+		r = check_now(req);
 		pthread_mutex_lock(&ready_lock);
 		ready_at = ots_mono_ms();
-		ready_redis = redis_ok;
-		ready_disk = disk_ok;
+		ready_last = r;
 		pthread_mutex_unlock(&ready_lock);
 	}
+	slots = ots_gate_free_slots(req->req_app->a_heavy) > 0;
+	ok = r.r_redis && r.r_limits && r.r_disk && r.r_space && slots;
 	if (ots_str_fmt(body, sizeof(body), "{\"status\":\"%s\",\"checks\":"
-	    "{\"redis\":\"%s\",\"data_dir\":\"%s\"}}\n",
-	    redis_ok && disk_ok ? "ok" : "unavailable",
-	    redis_ok ? "ok" : "failed", disk_ok ? "ok" : "failed") != OTS_OK)
+	    "{\"redis\":\"%s\",\"limits_redis\":\"%s\",\"data_dir\":\"%s\","
+	    "\"disk_space\":\"%s\",\"transfer_slots\":\"%s\"}}\n",
+	    ok ? "ok" : "unavailable", word(r.r_redis), word(r.r_limits),
+	    word(r.r_disk), r.r_space ? "ok" : "low", slots ? "ok" : "full") !=
+	    OTS_OK)
 		body[0] = '\0';
-	resp_send(req, redis_ok && disk_ok ? 200 : 503, "application/json",
-	    NULL, body, strlen(body));
+	resp_send(req, ok ? 200 : 503, "application/json", NULL, body,
+	    strlen(body));
 }

@@ -40,6 +40,11 @@ upload_failed(struct req *req, enum ots_err e)
 	if (e == OTS_ERR_TRUNC)
 		ots_log_info(MOD, "req=%s client went away mid-upload",
 		    req->req_id);
+	if (e == OTS_ERR_SLOW) {
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_UPLOAD, 1);
+		ots_log_info(MOD, "req=%s upload cut off: slower than "
+		    "OTS_TRANSFER_MIN_RATE", req->req_id);
+	}
 	resp_from_err(req, e);
 }
 
@@ -268,7 +273,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		return;
 	}
 	if (!header_password_value(req, password, c->c_password_max,
-	    &pwlen) || !h_xfer_enter(req, H_XFER_WAIT_MS)) {
+	    &pwlen) || !h_heavy_enter(req)) {
 		sodium_memzero(password, c->c_password_max + 1u);
 		ots_free(password);
 		return;
@@ -307,7 +312,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	else
 		upload_failed(req, e);
 	ots_upload_free(up);
-	h_xfer_leave(req);
+	h_heavy_leave(req);
 	/* The plaintext that passed through: no need to wipe all 64 KiB
 	 * after a 1 KiB upload. */
 	sodium_memzero(req->req_worker->w_buf, used);
@@ -531,7 +536,6 @@ h_upload_post(struct req *req)
 	uint64_t secs = 0;
 	uint64_t raw_max = c->c_max_size + MP_OVERHEAD;
 	size_t used = 0;	/* bytes of w_buf to wipe */
-	bool xfer = false;
 	enum ots_err e;
 
 	memset(&m, 0, sizeof(m));
@@ -562,8 +566,7 @@ h_upload_post(struct req *req)
 		return;
 	if (!header_password(req, &m))
 		goto out;
-	xfer = h_xfer_enter(req, H_XFER_WAIT_MS);
-	if (!xfer)
+	if (!h_heavy_enter(req))
 		goto out;
 	e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
@@ -593,8 +596,7 @@ h_upload_post(struct req *req)
 out:
 	ots_mp_free(mp);
 	ots_upload_free(m.m_up);
-	if (xfer)
-		h_xfer_leave(req);
+	h_heavy_leave(req);
 	if (m.m_pw != NULL) {
 		sodium_memzero(m.m_pw, c->c_password_max + 1u);
 		ots_free(m.m_pw);

@@ -274,9 +274,9 @@ main(int argc, char **argv)
 	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
 		fatal("cannot set up the password gate");
 	/* Two threads always stay for light requests (claims that lose,
-	 * metadata, health), whatever slow clients hold. */
+	 * metadata, health), whatever transfers and password checks hold. */
 	if (ots_gate_new(app.a_cfg.c_threads > 2 ? app.a_cfg.c_threads - 2 : 1,
-	    &app.a_xfer) != OTS_OK)
+	    &app.a_heavy) != OTS_OK)
 		fatal("cannot set up the transfer gate");
 	if (pipe2(wake, O_CLOEXEC) != 0)
 		fatal("cannot create the wake pipe: %s", strerror(errno));
@@ -325,7 +325,7 @@ main(int argc, char **argv)
 	}
 	sweeper_stop(&sweeper);
 	ots_gate_free(app.a_gate);
-	ots_gate_free(app.a_xfer);
+	ots_gate_free(app.a_heavy);
 	ots_free(workers);
 	ots_free(tids);
 	ots_store_close(app.a_store);

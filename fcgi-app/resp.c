@@ -46,6 +46,8 @@ resp_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 410:
 		return "Gone";
 	case 411:
@@ -220,6 +222,12 @@ resp_from_err(struct req *req, enum ots_err e)
 		break;
 	case OTS_ERR_NOTFOUND:
 		resp_error(req, 404, "not_found", "No such share.");
+		break;
+	case OTS_ERR_SLOW:
+		resp_error(req, 408, "too_slow", "The request was slower than "
+		    "this server's minimum rate, so it was stopped; nothing "
+		    "changed (no upload stored, no share opened). Try again on "
+		    "a better connection.");
 		break;
 	case OTS_ERR_BUSY:
 		resp_error_x(req, 503, "busy", "The server is busy; try again in "

@@ -100,7 +100,8 @@ sweeper_start(struct sweeper *s, const struct app *app)
 
 	memset(s, 0, sizeof(*s));
 	s->sw_app = app;
-	e = ots_rds_new(&app->a_cfg, &s->sw_rds);
+	e = ots_rds_new(&app->a_cfg.c_redis, app->a_cfg.c_redis_timeout_ms,
+	    &s->sw_rds);
 	if (e != OTS_OK)
 		return e;
 	if (pthread_create(&s->sw_tid, NULL, sweeper_main, s) != 0) {

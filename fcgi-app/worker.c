@@ -56,7 +56,11 @@ worker_init(struct worker *w, const struct app *app, unsigned index)
 	w->w_buf = ots_malloc(OTS_CHUNK_SIZE);
 	if (w->w_buf == NULL)
 		return OTS_ERR_NOMEM;
-	e = ots_rds_new(&app->a_cfg, &w->w_rds);
+	e = ots_rds_new(&app->a_cfg.c_redis, app->a_cfg.c_redis_timeout_ms,
+	    &w->w_rds);
+	if (e == OTS_OK)
+		e = ots_rds_new(&app->a_cfg.c_limits,
+		    app->a_cfg.c_redis_timeout_ms, &w->w_limits);
 	if (e == OTS_OK)
 		e = fio_worker_init(w);
 	if (e != OTS_OK)
@@ -70,6 +74,8 @@ worker_release(struct worker *w)
 	fio_worker_release(w);
 	ots_rds_free(w->w_rds);
 	w->w_rds = NULL;
+	ots_rds_free(w->w_limits);
+	w->w_limits = NULL;
 	OTS_FREE_AND_NULL(w->w_buf);
 }
 
@@ -84,6 +90,8 @@ worker_main(void *arg)
 		if (!req.req_sent)
 			resp_error(&req, 500, "internal",
 			    "Something went wrong on the server.");
+		/* Handlers give theirs back; this catches any that did not. */
+		h_heavy_leave(&req);
 		fio_finish(w);
 		log_request(&req);
 		count_request(&req);

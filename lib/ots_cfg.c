@@ -14,9 +14,12 @@ void
 ots_cfg_defaults(struct ots_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	memcpy(c->c_redis_path, "/run/onetimeshare-redis/redis.sock",
+	memcpy(c->c_redis.cr_path, "/run/onetimeshare-redis/redis.sock",
 	    sizeof("/run/onetimeshare-redis/redis.sock"));
-	c->c_redis_port = 6379;
+	c->c_redis.cr_port = 6379;
+	memcpy(c->c_limits.cr_path, "/run/onetimeshare-redis-limits/redis.sock",
+	    sizeof("/run/onetimeshare-redis-limits/redis.sock"));
+	c->c_limits.cr_port = 6379;
 	c->c_redis_timeout_ms = 1000;
 	memcpy(c->c_data_dir, "/var/lib/onetimeshare",
 	    sizeof("/var/lib/onetimeshare"));
@@ -40,6 +43,12 @@ ots_cfg_defaults(struct ots_cfg *c)
 	c->c_rate[OTS_RL_CLAIM].rl_window_ms = 60000;
 	c->c_rate[OTS_RL_META].rl_count = 300;
 	c->c_rate[OTS_RL_META].rl_window_ms = 60000;
+	c->c_rate[OTS_RL_ADMIN_FAIL].rl_count = 10;
+	c->c_rate[OTS_RL_ADMIN_FAIL].rl_window_ms = 60000;
+	c->c_client_transfers = 4;
+	c->c_min_rate = 1024;
+	c->c_rate_window_ms = 30000;
+	c->c_ready_min_free = OTS_MAX_SIZE_DEFAULT;
 	c->c_sweep_interval = 15;
 	c->c_sweep_grace = 30;
 	c->c_part_max_age = 300;
@@ -186,31 +195,65 @@ get_duration(const char *v, const char *name, uint64_t min, uint64_t *out,
 	return OTS_OK;
 }
 
+/* name is the variable, e.g. OTS_REDIS; r gets what it says. */
 static enum ots_err
-parse_redis(struct ots_cfg *c, const char *v, char *err, size_t errlen)
+parse_redis(struct ots_cfg_redis *r, const char *name, const char *v,
+    char *err, size_t errlen)
 {
 	const char *colon;
 	uint64_t port = 0;
 
 	if (strncmp(v, "unix:", 5) == 0) {
 		if (v[5] != '/')
-			return bad(err, errlen, "OTS_REDIS",
+			return bad(err, errlen, name,
 			    "unix: needs an absolute socket path");
-		c->c_redis_host[0] = '\0';
-		return get_str(v + 5, "OTS_REDIS", c->c_redis_path,
-		    sizeof(c->c_redis_path), err, errlen);
+		r->cr_host[0] = '\0';
+		return get_str(v + 5, name, r->cr_path, sizeof(r->cr_path),
+		    err, errlen);
 	}
 	colon = strrchr(v, ':');
 	if (colon == NULL || colon == v ||
 	    ots_parse_u64(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
 	    OTS_OK ||
-	    (size_t)(colon - v) >= sizeof(c->c_redis_host))
-		return bad(err, errlen, "OTS_REDIS",
+	    (size_t)(colon - v) >= sizeof(r->cr_host))
+		return bad(err, errlen, name,
 		    "must be unix:/path/to/socket or host:port");
-	memcpy(c->c_redis_host, v, (size_t)(colon - v));
-	c->c_redis_host[colon - v] = '\0';
-	c->c_redis_port = (unsigned)port;
-	c->c_redis_path[0] = '\0';
+	memcpy(r->cr_host, v, (size_t)(colon - v));
+	r->cr_host[colon - v] = '\0';
+	r->cr_port = (unsigned)port;
+	r->cr_path[0] = '\0';
+	return OTS_OK;
+}
+
+/* OTS_REDIS or OTS_REDIS_LIMITS (prefix), with _PASSWORD and _DB. */
+static enum ots_err
+load_redis(struct ots_cfg_redis *r, const char *prefix, ots_cfg_get_fn get,
+    void *ctx, char *err, size_t errlen)
+{
+	char name[64];
+	const char *v;
+	uint64_t n = 0;
+	enum ots_err e;
+
+	v = get(ctx, prefix);
+	if (v != NULL && v[0] != '\0' &&
+	    (e = parse_redis(r, prefix, v, err, errlen)) != OTS_OK)
+		return e;
+	if (ots_str_fmt(name, sizeof(name), "%s_PASSWORD", prefix) != OTS_OK)
+		return OTS_ERR_INVAL;
+	v = get(ctx, name);
+	if (v != NULL && v[0] != '\0' && (e = get_str(v, name, r->cr_password,
+	    sizeof(r->cr_password), err, errlen)) != OTS_OK)
+		return e;
+	if (ots_str_fmt(name, sizeof(name), "%s_DB", prefix) != OTS_OK)
+		return OTS_ERR_INVAL;
+	v = get(ctx, name);
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, name, 0, 1000000, &n, err, errlen)) !=
+		    OTS_OK)
+			return e;
+		r->cr_db = (unsigned)n;
+	}
 	return OTS_OK;
 }
 
@@ -314,6 +357,7 @@ load_rates(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		[OTS_RL_UPLOAD] = "OTS_RATE_UPLOAD",
 		[OTS_RL_CLAIM] = "OTS_RATE_CLAIM",
 		[OTS_RL_META] = "OTS_RATE_META",
+		[OTS_RL_ADMIN_FAIL] = "OTS_RATE_ADMIN_FAIL",
 	};
 	int i;
 
@@ -325,6 +369,58 @@ load_rates(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		if (ots_rl_parse(v, &c->c_rate[i]) != OTS_OK)
 			return bad(err, errlen, names[i], "must be COUNT/DURATION "
 			    "like 30/1m, or off");
+	}
+	return OTS_OK;
+}
+
+/* What no client may exceed: transfers in flight, a slowest rate; and
+ * the free space below which the service says it is not ready. */
+static enum ots_err
+load_transfers(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	const char *v;
+	uint64_t n = 0;
+	enum ots_err e;
+
+	v = get(ctx, "OTS_CLIENT_TRANSFERS");
+	if (v != NULL && v[0] != '\0') {
+		if (strcmp(v, "off") == 0)
+			n = 0;
+		else if ((e = get_uint(v, "OTS_CLIENT_TRANSFERS", 1, 100000,
+		    &n, err, errlen)) != OTS_OK)
+			return bad(err, errlen, "OTS_CLIENT_TRANSFERS", "must be a "
+			    "whole number from 1 to 100000, or off");
+		c->c_client_transfers = (unsigned)n;
+	}
+	v = get(ctx, "OTS_TRANSFER_MIN_RATE");
+	if (v != NULL && v[0] != '\0') {
+		if (strcmp(v, "off") == 0)
+			n = 0;
+		else if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		    n == 0 || n > 1024ull * 1024 * 1024)
+			return bad(err, errlen, "OTS_TRANSFER_MIN_RATE", "must be "
+			    "bytes per second from 1 to 1G (like 1K or 512), or "
+			    "off");
+		c->c_min_rate = n;
+	}
+	v = get(ctx, "OTS_TRANSFER_WINDOW");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_duration(v, strlen(v), &n) != OTS_OK ||
+		    n < 1 || n > 3600)
+			return bad(err, errlen, "OTS_TRANSFER_WINDOW", "must be a "
+			    "duration from 1s to 1h");
+		c->c_rate_window_ms = n * 1000;
+	}
+	v = get(ctx, "OTS_READY_MIN_FREE");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK)
+			return bad(err, errlen, "OTS_READY_MIN_FREE", "must be a "
+			    "size like 1G or 500M (0: never)");
+		c->c_ready_min_free = n;
+	} else {
+		/* Room for one more upload of the largest size. */
+		c->c_ready_min_free = c->c_max_size;
 	}
 	return OTS_OK;
 }
@@ -342,18 +438,10 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 
 #define GET(name) ((v = get(ctx, name)) != NULL && v[0] != '\0')
 
-	if (GET("OTS_REDIS") && (e = parse_redis(c, v, err, errlen)) != OTS_OK)
+	if ((e = load_redis(&c->c_redis, "OTS_REDIS", get, ctx, err,
+	    errlen)) != OTS_OK || (e = load_redis(&c->c_limits,
+	    "OTS_REDIS_LIMITS", get, ctx, err, errlen)) != OTS_OK)
 		return e;
-	if (GET("OTS_REDIS_PASSWORD") && (e = get_str(v, "OTS_REDIS_PASSWORD",
-	    c->c_redis_password, sizeof(c->c_redis_password), err,
-	    errlen)) != OTS_OK)
-		return e;
-	if (GET("OTS_REDIS_DB")) {
-		if ((e = get_uint(v, "OTS_REDIS_DB", 0, 1000000, &n, err,
-		    errlen)) != OTS_OK)
-			return e;
-		c->c_redis_db = (unsigned)n;
-	}
 	if (GET("OTS_REDIS_TIMEOUT_MS")) {
 		if ((e = get_uint(v, "OTS_REDIS_TIMEOUT_MS", 10, 60000, &n,
 		    err, errlen)) != OTS_OK)
@@ -408,6 +496,8 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		return bad(err, errlen, "OTS_TRUSTED_PROXIES", "must be a "
 		    "comma-separated list of addresses or CIDR blocks "
 		    "(at most 32)");
+	if ((e = load_transfers(c, get, ctx, err, errlen)) != OTS_OK)
+		return e;
 	if (GET("OTS_SWEEP_INTERVAL") && (e = get_duration(v,
 	    "OTS_SWEEP_INTERVAL", 1, &c->c_sweep_interval, err, errlen)) !=
 	    OTS_OK)
@@ -484,6 +574,23 @@ describe_rate(struct ots_buf *o, const char *name, const struct ots_rl_limit *l)
 	    (unsigned long long)(l->rl_window_ms / 1000));
 }
 
+static enum ots_err
+describe_redis(struct ots_buf *o, const char *name,
+    const struct ots_cfg_redis *r)
+{
+	enum ots_err e;
+
+	if (r->cr_path[0] != '\0')
+		e = ots_buf_addf(o, "%s=unix:%s\n", name, r->cr_path);
+	else
+		e = ots_buf_addf(o, "%s=%s:%u\n", name, r->cr_host, r->cr_port);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "%s_PASSWORD=%s\n%s_DB=%u\n", name,
+		    r->cr_password[0] != '\0' ? "(set, hidden)" : "", name,
+		    r->cr_db);
+	return e;
+}
+
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
 
 enum ots_err
@@ -491,17 +598,13 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 {
 	enum ots_err e;
 
-	if (c->c_redis_path[0] != '\0')
-		e = ots_buf_addf(o, "OTS_REDIS=unix:%s\n", c->c_redis_path);
-	else
-		e = ots_buf_addf(o, "OTS_REDIS=%s:%u\n", c->c_redis_host,
-		    c->c_redis_port);
+	e = describe_redis(o, "OTS_REDIS", &c->c_redis);
 	if (e == OTS_OK)
-		e = ots_buf_addf(o, "OTS_REDIS_PASSWORD=%s\n"
-		    "OTS_REDIS_DB=%u\nOTS_REDIS_TIMEOUT_MS=%u\n"
+		e = describe_redis(o, "OTS_REDIS_LIMITS", &c->c_limits);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_REDIS_TIMEOUT_MS=%u\n"
 		    "OTS_DATA_DIR=%s\nOTS_BASE_URL=%s\nOTS_MAX_SIZE=%llu\n",
-		    c->c_redis_password[0] != '\0' ? "(set, hidden)" : "",
-		    c->c_redis_db, c->c_redis_timeout_ms, c->c_data_dir,
+		    c->c_redis_timeout_ms, c->c_data_dir,
 		    c->c_base_url, (unsigned long long)c->c_max_size);
 	if (e == OTS_OK)
 		e = describe_duration(o, "OTS_EXPIRY_DEFAULT",
@@ -528,8 +631,27 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 	if (e == OTS_OK)
 		e = describe_rate(o, "OTS_RATE_META", &c->c_rate[OTS_RL_META]);
 	if (e == OTS_OK)
+		e = describe_rate(o, "OTS_RATE_ADMIN_FAIL",
+		    &c->c_rate[OTS_RL_ADMIN_FAIL]);
+	if (e == OTS_OK)
 		e = ots_buf_addf(o, "OTS_TRUSTED_PROXIES=%zu entr%s\n",
 		    c->c_trusted.n_count, c->c_trusted.n_count == 1 ? "y" : "ies");
+	if (e == OTS_OK && c->c_client_transfers == 0)
+		e = ots_buf_adds(o, "OTS_CLIENT_TRANSFERS=off\n");
+	else if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_CLIENT_TRANSFERS=%u\n",
+		    c->c_client_transfers);
+	if (e == OTS_OK && c->c_min_rate == 0)
+		e = ots_buf_adds(o, "OTS_TRANSFER_MIN_RATE=off\n");
+	else if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_TRANSFER_MIN_RATE=%llu\n",
+		    (unsigned long long)c->c_min_rate);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_TRANSFER_WINDOW",
+		    c->c_rate_window_ms / 1000);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_READY_MIN_FREE=%llu\n",
+		    (unsigned long long)c->c_ready_min_free);
 	if (e == OTS_OK)
 		e = describe_duration(o, "OTS_SWEEP_INTERVAL",
 		    c->c_sweep_interval);

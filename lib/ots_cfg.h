@@ -25,7 +25,17 @@ enum ots_rl_class {
 	OTS_RL_UPLOAD = 0,	/* PUT and POST /api/v1/files */
 	OTS_RL_CLAIM,		/* POST /d/{id} */
 	OTS_RL_META,		/* GET /d/{id}, /api/v1/files/{id}, owner routes */
+	OTS_RL_ADMIN_FAIL,	/* wrong admin tokens */
 	OTS_RL_CLASSES
+};
+
+/* Where a Redis listens, and how to log in. */
+struct ots_cfg_redis {
+	char cr_path[OTS_CFG_PATH_MAX];		/* unix socket, "" when TCP */
+	char cr_host[OTS_CFG_URL_MAX];
+	unsigned cr_port;
+	char cr_password[OTS_CFG_SECRET_MAX];	/* "" for none */
+	unsigned cr_db;
 };
 
 /* A limit: at most rl_count requests per rl_window_ms; 0 means off. */
@@ -35,13 +45,12 @@ struct ots_rl_limit {
 };
 
 struct ots_cfg {
-	/* Redis: a unix socket path, or a host and port. */
-	char c_redis_path[OTS_CFG_PATH_MAX];	/* "" when TCP */
-	char c_redis_host[OTS_CFG_URL_MAX];
-	unsigned c_redis_port;
-	char c_redis_password[OTS_CFG_SECRET_MAX];	/* "" for none */
-	unsigned c_redis_db;
-	unsigned c_redis_timeout_ms;	/* connect and each command */
+	/* The Redis of the shares, and the one of per-client counters (rate
+	 * windows, transfers in flight): the latter keeps nothing on disk,
+	 * so no file ever links a client address to a share. */
+	struct ots_cfg_redis c_redis;
+	struct ots_cfg_redis c_limits;
+	unsigned c_redis_timeout_ms;	/* connect and each command, both */
 
 	char c_data_dir[OTS_CFG_PATH_MAX];
 	bool c_durable;			/* fsync each upload before answering */
@@ -62,6 +71,13 @@ struct ots_cfg {
 	struct ots_rl_limit c_rate[OTS_RL_CLASSES];
 	struct ots_net_cidrs c_trusted;	/* proxies whose X-Forwarded-For
 					 * is believed */
+	unsigned c_client_transfers;	/* heavy requests in flight per
+					 * client, all processes; 0: no cap */
+	uint64_t c_min_rate;		/* bytes/s a transfer must keep up,
+					 * 0: no minimum */
+	uint64_t c_rate_window_ms;	/* ... averaged over this window */
+	uint64_t c_ready_min_free;	/* bytes free on the data dir's file
+					 * system below which not ready */
 
 	uint64_t c_sweep_interval;	/* seconds between sweeps */
 	uint64_t c_sweep_grace;		/* seconds a new file is spared */

@@ -34,6 +34,8 @@ ots_err_str(enum ots_err e)
 		return "corrupt data";
 	case OTS_ERR_BUSY:
 		return "busy";
+	case OTS_ERR_SLOW:
+		return "too slow";
 	}
 	return "unknown error";
 }

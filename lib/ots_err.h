@@ -21,7 +21,8 @@ enum ots_err {
 	OTS_ERR_GONE,		/* it existed and is gone for good */
 	OTS_ERR_TRUNC,		/* input ended early (client went away) */
 	OTS_ERR_CRYPTO,		/* stored data failed authentication */
-	OTS_ERR_BUSY		/* a bounded resource stayed full */
+	OTS_ERR_BUSY,		/* a bounded resource stayed full */
+	OTS_ERR_SLOW		/* a client moved bytes slower than allowed */
 };
 
 /* Returns a static, lower-case description of e; never NULL. */

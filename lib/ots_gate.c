@@ -64,3 +64,13 @@ ots_gate_leave(struct ots_gate *g)
 {
 	sem_post(&g->g_sem);
 }
+
+unsigned
+ots_gate_free_slots(struct ots_gate *g)
+{
+	int v = 0;
+
+	if (sem_getvalue(&g->g_sem, &v) != 0 || v < 0)
+		return 0;
+	return (unsigned)v;
+}

@@ -24,4 +24,7 @@ OTS_WARN_UNUSED enum ots_err ots_gate_enter(struct ots_gate *g,
 /* Gives a slot back. */
 void ots_gate_leave(struct ots_gate *g);
 
+/* Slots free at this moment (a snapshot, for readiness). */
+unsigned ots_gate_free_slots(struct ots_gate *g);
+
 #endif

@@ -5,10 +5,12 @@
 #ifndef OTS_LUA_H
 #define OTS_LUA_H
 
-extern const char ots_lua_attempt[];
-extern const unsigned long ots_lua_attempt_len;
+extern const char ots_lua_busy[];
+extern const unsigned long ots_lua_busy_len;
 extern const char ots_lua_claim[];
 extern const unsigned long ots_lua_claim_len;
+extern const char ots_lua_guess[];
+extern const unsigned long ots_lua_guess_len;
 extern const char ots_lua_metrics[];
 extern const unsigned long ots_lua_metrics_len;
 extern const char ots_lua_peek[];

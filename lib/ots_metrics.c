@@ -42,10 +42,24 @@ static const struct {
 	    "ots_rate_limited_total{class=\"claim\"}", NULL },
 	[OTS_M_LIMITED_META] = { "limited_meta",
 	    "ots_rate_limited_total{class=\"meta\"}", NULL },
+	[OTS_M_LIMITED_ADMIN] = { "limited_admin_fail",
+	    "ots_rate_limited_total{class=\"admin-fail\"}", NULL },
+	[OTS_M_ARGON2_RUNS] = { "password_derivations",
+	    "ots_password_derivations_total",
+	    "Argon2id derivations run (uploads and password checks)." },
+	[OTS_M_CLIENT_BUSY] = { "client_busy",
+	    "ots_client_transfers_refused_total",
+	    "Transfers and password checks refused because their client "
+	    "already had OTS_CLIENT_TRANSFERS in flight." },
+	[OTS_M_SLOW_UPLOAD] = { "slow_upload",
+	    "ots_slow_transfers_cut_total{direction=\"upload\"}",
+	    "Transfers cut off for running below OTS_TRANSFER_MIN_RATE." },
+	[OTS_M_SLOW_DOWNLOAD] = { "slow_download",
+	    "ots_slow_transfers_cut_total{direction=\"download\"}", NULL },
 };
 
 static const int statuses[OTS_METRICS_STATUSES] = { 200, 201, 204, 400, 403,
-	404, 405, 409, 410, 411, 413, 415, 429, 500, 502, 503, 504, 507 };
+	404, 405, 408, 409, 410, 411, 413, 415, 429, 500, 502, 503, 504, 507 };
 
 static const char *const routes[OTS_METRICS_ROUTES] = {
 	"/api/v1/files/{name}", "/api/v1/files", "/d/{id}",

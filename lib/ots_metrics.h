@@ -27,6 +27,11 @@ enum ots_metric {
 	OTS_M_LIMITED_UPLOAD,
 	OTS_M_LIMITED_CLAIM,
 	OTS_M_LIMITED_META,
+	OTS_M_LIMITED_ADMIN,	/* wrong admin tokens past their limit */
+	OTS_M_ARGON2_RUNS,	/* password derivations run */
+	OTS_M_CLIENT_BUSY,	/* refused: the client's transfers in flight */
+	OTS_M_SLOW_UPLOAD,	/* cut off below OTS_TRANSFER_MIN_RATE */
+	OTS_M_SLOW_DOWNLOAD,
 	OTS_M_COUNT
 };
 
@@ -35,7 +40,7 @@ enum ots_metric {
 /* Histogram bucket bounds in milliseconds, then +Inf. */
 #define OTS_METRICS_BUCKETS 12
 /* Statuses counted one by one; anything else counts as "other". */
-#define OTS_METRICS_STATUSES 18
+#define OTS_METRICS_STATUSES 19
 
 struct ots_metrics {
 	uint64_t m_count[OTS_M_COUNT];

@@ -18,7 +18,8 @@
 #define ARGS_MAX (3 + OTS_RDS_ARGS_MAX)
 
 struct ots_rds {
-	const struct ots_cfg *r_cfg;
+	const struct ots_cfg_redis *r_addr;
+	unsigned r_timeout_ms;
 	redisContext *r_ctx;		/* NULL when disconnected */
 	uint64_t r_retry_at;		/* ots_mono_ms() before which no
 					 * connect is tried */
@@ -32,24 +33,27 @@ static const struct {
 	[OTS_SCRIPT_REGISTER] = { ots_lua_register, &ots_lua_register_len },
 	[OTS_SCRIPT_CLAIM] = { ots_lua_claim, &ots_lua_claim_len },
 	[OTS_SCRIPT_PEEK] = { ots_lua_peek, &ots_lua_peek_len },
-	[OTS_SCRIPT_ATTEMPT] = { ots_lua_attempt, &ots_lua_attempt_len },
+	[OTS_SCRIPT_GUESS] = { ots_lua_guess, &ots_lua_guess_len },
 	[OTS_SCRIPT_REVOKE] = { ots_lua_revoke, &ots_lua_revoke_len },
 	[OTS_SCRIPT_STATUS] = { ots_lua_status, &ots_lua_status_len },
 	[OTS_SCRIPT_RATELIMIT] = { ots_lua_ratelimit,
 	    &ots_lua_ratelimit_len },
 	[OTS_SCRIPT_UNLOCK] = { ots_lua_unlock, &ots_lua_unlock_len },
 	[OTS_SCRIPT_METRICS] = { ots_lua_metrics, &ots_lua_metrics_len },
+	[OTS_SCRIPT_BUSY] = { ots_lua_busy, &ots_lua_busy_len },
 };
 
 enum ots_err
-ots_rds_new(const struct ots_cfg *cfg, struct ots_rds **out)
+ots_rds_new(const struct ots_cfg_redis *addr, unsigned timeout_ms,
+    struct ots_rds **out)
 {
 	struct ots_rds *r;
 
 	r = ots_calloc(1, sizeof(*r));
 	if (r == NULL)
 		return OTS_ERR_NOMEM;
-	r->r_cfg = cfg;
+	r->r_addr = addr;
+	r->r_timeout_ms = timeout_ms;
 	*out = r;
 	return OTS_OK;
 }
@@ -77,9 +81,8 @@ timeout_tv(const struct ots_rds *r)
 {
 	struct timeval tv;
 
-	tv.tv_sec = (time_t)(r->r_cfg->c_redis_timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(r->r_cfg->c_redis_timeout_ms % 1000) *
-	    1000;
+	tv.tv_sec = (time_t)(r->r_timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(r->r_timeout_ms % 1000) * 1000;
 	return tv;
 }
 
@@ -164,33 +167,33 @@ load_scripts(struct ots_rds *r)
 static enum ots_err
 connect_now(struct ots_rds *r)
 {
-	const struct ots_cfg *c = r->r_cfg;
+	const struct ots_cfg_redis *c = r->r_addr;
 	struct timeval tv = timeout_tv(r);
 	char db[16];
 	enum ots_err e;
 
-	if (c->c_redis_path[0] != '\0')
-		r->r_ctx = redisConnectUnixWithTimeout(c->c_redis_path, tv);
+	if (c->cr_path[0] != '\0')
+		r->r_ctx = redisConnectUnixWithTimeout(c->cr_path, tv);
 	else
-		r->r_ctx = redisConnectWithTimeout(c->c_redis_host,
-		    (int)c->c_redis_port, tv);
+		r->r_ctx = redisConnectWithTimeout(c->cr_host,
+		    (int)c->cr_port, tv);
 	if (r->r_ctx == NULL)
 		return OTS_ERR_NOMEM;
 	if (r->r_ctx->err != 0)
 		return context_failed(r, "cannot connect to redis");
 	if (redisSetTimeout(r->r_ctx, tv) != REDIS_OK)
 		return context_failed(r, "cannot set redis timeout");
-	if (c->c_redis_password[0] != '\0') {
-		const char *argv[2] = { "AUTH", c->c_redis_password };
+	if (c->cr_password[0] != '\0') {
+		const char *argv[2] = { "AUTH", c->cr_password };
 
 		e = simple_ok(r, 2, argv, "AUTH");
 		if (e != OTS_OK)
 			return e;
 	}
-	if (c->c_redis_db != 0) {
+	if (c->cr_db != 0) {
 		const char *argv[2] = { "SELECT", db };
 
-		if (ots_str_fmt(db, sizeof(db), "%u", c->c_redis_db) !=
+		if (ots_str_fmt(db, sizeof(db), "%u", c->cr_db) !=
 		    OTS_OK)
 			return OTS_ERR_INVAL;
 		e = simple_ok(r, 2, argv, "SELECT");

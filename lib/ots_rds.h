@@ -33,21 +33,23 @@ enum ots_rds_script {
 	OTS_SCRIPT_REGISTER = 0,
 	OTS_SCRIPT_CLAIM,
 	OTS_SCRIPT_PEEK,
-	OTS_SCRIPT_ATTEMPT,
+	OTS_SCRIPT_GUESS,
 	OTS_SCRIPT_REVOKE,
 	OTS_SCRIPT_STATUS,
 	OTS_SCRIPT_RATELIMIT,
 	OTS_SCRIPT_UNLOCK,
 	OTS_SCRIPT_METRICS,
+	OTS_SCRIPT_BUSY,
 	OTS_SCRIPT_COUNT
 };
 
 struct ots_rds;
 
-/* Prepares a connection to the Redis of cfg (borrowed, must outlive it);
- * nothing is connected yet. */
-OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_cfg *cfg,
-    struct ots_rds **out);
+/* Prepares a connection to the Redis at addr (borrowed, must outlive
+ * it), with timeout_ms for connecting and for each command; nothing is
+ * connected yet. */
+OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_cfg_redis *addr,
+    unsigned timeout_ms, struct ots_rds **out);
 
 /* Disconnects and frees; accepts NULL. */
 void ots_rds_free(struct ots_rds *r);

@@ -6,7 +6,7 @@
 #include "ots_banned.h"
 
 static const char *const class_names[OTS_RL_CLASSES] = { "upload", "claim",
-	"meta" };
+	"meta", "admin-fail" };
 
 const char *
 ots_rl_class_name(enum ots_rl_class c)
@@ -77,4 +77,63 @@ ots_rl_check(struct ots_rds *r, enum ots_rl_class c, const char *client,
 	}
 	freeReplyObject(rep);
 	return e;
+}
+
+enum ots_err
+ots_rl_peek(struct ots_rds *r, enum ots_rl_class c, const char *client,
+    const struct ots_rl_limit *lim, bool *allowed, uint64_t *retry_ms)
+{
+	return ots_rl_check(r, c, client, lim, "", allowed, retry_ms);
+}
+
+/* Runs busy.lua: op, token, lease, cap; *one says whether it gave 1. */
+static enum ots_err
+busy(struct ots_rds *r, const char *client, const char *op, const char *token,
+    uint64_t lease_ms, unsigned cap, bool *one)
+{
+	char key[128], lease[24], scap[16];
+	const char *argv[5] = { key, op, token, lease, scap };
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	*one = false;
+	if (ots_str_fmt(key, sizeof(key), "ots:busy:{%s}", client) != OTS_OK ||
+	    ots_str_fmt(lease, sizeof(lease), "%llu",
+	    (unsigned long long)lease_ms) != OTS_OK ||
+	    ots_str_fmt(scap, sizeof(scap), "%u", cap) != OTS_OK)
+		return OTS_ERR_INVAL;
+	e = ots_rds_eval(r, OTS_SCRIPT_BUSY, 1, 5, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	if (rep->type != REDIS_REPLY_INTEGER || (rep->integer != 0 &&
+	    rep->integer != 1))
+		e = OTS_ERR_REDIS;
+	else
+		*one = rep->integer == 1;
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_rl_busy_take(struct ots_rds *r, const char *client, unsigned cap,
+    const char *token, uint64_t lease_ms, bool *ok)
+{
+	return busy(r, client, "take", token, lease_ms, cap, ok);
+}
+
+enum ots_err
+ots_rl_busy_renew(struct ots_rds *r, const char *client, const char *token,
+    uint64_t lease_ms)
+{
+	bool one = false;
+
+	return busy(r, client, "renew", token, lease_ms, 0, &one);
+}
+
+enum ots_err
+ots_rl_busy_give(struct ots_rds *r, const char *client, const char *token)
+{
+	bool one = false;
+
+	return busy(r, client, "give", token, 0, 0, &one);
 }

@@ -1,8 +1,10 @@
 /*
- * ots_rl: rate limiting per client address and route class, as a sliding
- * window in a Redis sorted set (lib/lua/ratelimit.lua): one script per
- * check, shared by every process and host, timed by Redis' own clock.
- * Each window's key expires by itself once idle.
+ * ots_rl: what each client may use, shared by every process and host
+ * and timed by Redis' own clock: a sliding window of requests per route
+ * class (lib/lua/ratelimit.lua), and a cap on heavy requests in flight
+ * (lib/lua/busy.lua).  Every key expires by itself once idle.  The keys
+ * name client addresses: give these calls the limits Redis
+ * (OTS_REDIS_LIMITS), which keeps nothing on disk (docs/SECURITY.md).
  */
 #ifndef OTS_RL_H
 #define OTS_RL_H
@@ -35,5 +37,24 @@ OTS_WARN_UNUSED enum ots_err ots_rl_parse(const char *s,
 OTS_WARN_UNUSED enum ots_err ots_rl_check(struct ots_rds *r,
     enum ots_rl_class c, const char *client, const struct ots_rl_limit *lim,
     const char *member, bool *allowed, uint64_t *retry_ms);
+
+/* The same answer, counting nothing: is the window already full? */
+OTS_WARN_UNUSED enum ots_err ots_rl_peek(struct ots_rds *r,
+    enum ots_rl_class c, const char *client, const struct ots_rl_limit *lim,
+    bool *allowed, uint64_t *retry_ms);
+
+/*
+ * Heavy requests (transfers, password checks) in flight per client.
+ * take: *ok false when client already has cap in flight.  token is unique
+ * per request; its lease lapses after lease_ms unless renewed (a worker
+ * that dies holding one frees it by itself).
+ */
+OTS_WARN_UNUSED enum ots_err ots_rl_busy_take(struct ots_rds *r,
+    const char *client, unsigned cap, const char *token, uint64_t lease_ms,
+    bool *ok);
+OTS_WARN_UNUSED enum ots_err ots_rl_busy_renew(struct ots_rds *r,
+    const char *client, const char *token, uint64_t lease_ms);
+OTS_WARN_UNUSED enum ots_err ots_rl_busy_give(struct ots_rds *r,
+    const char *client, const char *token);
 
 #endif

@@ -401,10 +401,96 @@ eval_share(struct ots_rds *r, enum ots_rds_script s, const struct ots_tok *id,
 	return ots_rds_eval(r, s, 2, 2 + nargs, argv, NULL, rep);
 }
 
+/* Runs guess.lua: the share's keys, its guesses in flight, op, token. */
+static enum ots_err
+eval_guess(struct ots_rds *r, const struct ots_tok *id, const char *op,
+    const char *token, int nargs, const char **args, redisReply **rep)
+{
+	char guesses[KEY_SZ];
+	struct keys k;
+	const char *argv[10];
+	int i;
+
+	OTS_ASSERT(nargs <= 5);
+	make_keys(id, &k);
+	if (ots_str_fmt(guesses, sizeof(guesses), "ots:{%s}:g", id->t_str) !=
+	    OTS_OK)
+		OTS_ASSERT(!"guess key does not fit");
+	argv[0] = k.k_share;
+	argv[1] = k.k_receipt;
+	argv[2] = guesses;
+	argv[3] = op;
+	argv[4] = token;
+	for (i = 0; i < nargs; i++)
+		argv[5 + i] = args[i];
+	return ots_rds_eval(r, OTS_SCRIPT_GUESS, 3, 5 + nargs, argv, NULL, rep);
+}
+
 enum ots_err
-ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
-    uint64_t now, uint64_t receipt_ttl, uint64_t *left,
+ots_share_guess_begin(struct ots_rds *r, const struct ots_tok *id,
+    const char *token, uint64_t limit, uint64_t lease_ms,
     enum ots_share_state *out_state)
+{
+	char slimit[24], slease[24];
+	const char *args[2] = { slimit, slease };
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	*out_state = OTS_SHARE_UNKNOWN;
+	if (ots_str_fmt(slimit, sizeof(slimit), "%llu",
+	    (unsigned long long)limit) != OTS_OK ||
+	    ots_str_fmt(slease, sizeof(slease), "%llu",
+	    (unsigned long long)lease_ms) != OTS_OK)
+		return OTS_ERR_INVAL;
+	e = eval_guess(r, id, "begin", token, 2, args, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = decoded(ots_share_decode_guess_begin(rep, out_state), "guess.lua");
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_decode_guess_begin(const redisReply *rep,
+    enum ots_share_state *out_state)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	*out_state = OTS_SHARE_UNKNOWN;
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "ok") && rep->elements == 1) {
+		*out_state = OTS_SHARE_AVAILABLE;
+		return OTS_OK;
+	}
+	if (ots_str_eq(tag, "wait") && rep->elements == 1) {
+		*out_state = OTS_SHARE_AVAILABLE;
+		return OTS_ERR_BUSY;
+	}
+	return ended(rep, tag, out_state);
+}
+
+enum ots_err
+ots_share_guess_right(struct ots_rds *r, const struct ots_tok *id,
+    const char *token)
+{
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	e = eval_guess(r, id, "right", token, 0, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = rep->type == REDIS_REPLY_ARRAY ? OTS_OK : OTS_ERR_REDIS;
+	freeReplyObject(rep);
+	return decoded(e, "guess.lua");
+}
+
+enum ots_err
+ots_share_guess_wrong(struct ots_rds *r, const struct ots_tok *id,
+    const char *token, uint64_t limit, uint64_t now, uint64_t receipt_ttl,
+    uint64_t *left, enum ots_share_state *out_state)
 {
 	char slimit[24], snow[24], sttl[24];
 	const char *args[3] = { slimit, snow, sttl };
@@ -420,11 +506,11 @@ ots_share_attempt(struct ots_rds *r, const struct ots_tok *id, uint64_t limit,
 	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
 	    (unsigned long long)receipt_ttl) != OTS_OK)
 		return OTS_ERR_INVAL;
-	e = eval_share(r, OTS_SCRIPT_ATTEMPT, id, 3, args, &rep);
+	e = eval_guess(r, id, "wrong", token, 3, args, &rep);
 	if (e != OTS_OK)
 		return e;
 	e = decoded(ots_share_decode_attempt(rep, left, out_state),
-	    "attempt.lua");
+	    "guess.lua");
 	freeReplyObject(rep);
 	return e;
 }
@@ -447,9 +533,11 @@ ots_share_decode_attempt(const redisReply *rep, uint64_t *left,
 			*out_state = OTS_SHARE_AVAILABLE;
 		return e;
 	}
+	/* This guess was counted and was the last allowed: OK, unlike a
+	 * share found already locked (gone). */
 	if (ots_str_eq(tag, "locked") && rep->elements == 1) {
 		*out_state = OTS_SHARE_LOCKED;
-		return OTS_ERR_GONE;
+		return OTS_OK;
 	}
 	return ended(rep, tag, out_state);
 }

@@ -95,15 +95,36 @@ OTS_WARN_UNUSED enum ots_err ots_share_claim(struct ots_rds *r,
     struct ots_share *out);
 
 /*
- * Counts one wrong password, atomically across processes.  OTS_OK with
- * *left attempts still allowed; OTS_ERR_GONE when this attempt reached
- * the limit (the share is destroyed, out_state LOCKED: remove its file)
- * or the share was already gone (out_state says why); OTS_ERR_NOTFOUND
- * when there is no such share.
+ * Password guesses, counted atomically across processes (lib/lua/
+ * guess.lua).  A guess is reserved before its Argon2id runs and settled
+ * after with right or wrong, so that never more guesses are in flight
+ * than attempts are left.  token is unique per guess (a random hex
+ * string); a reservation lapses after lease_ms if it is never settled.
+ *
+ * begin: OTS_OK, reserved; OTS_ERR_BUSY when every attempt left is being
+ * tried already (try again shortly); OTS_ERR_GONE when the share ended
+ * (*out_state says how); OTS_ERR_NOTFOUND when there is no such share.
  */
-OTS_WARN_UNUSED enum ots_err ots_share_attempt(struct ots_rds *r,
-    const struct ots_tok *id, uint64_t limit, uint64_t now,
-    uint64_t receipt_ttl, uint64_t *left, enum ots_share_state *out_state);
+OTS_WARN_UNUSED enum ots_err ots_share_guess_begin(struct ots_rds *r,
+    const struct ots_tok *id, const char *token, uint64_t limit,
+    uint64_t lease_ms, enum ots_share_state *out_state);
+
+/* The reserved guess was right: drops its reservation. */
+OTS_WARN_UNUSED enum ots_err ots_share_guess_right(struct ots_rds *r,
+    const struct ots_tok *id, const char *token);
+
+/*
+ * The reserved guess was wrong: counts it.  OTS_OK with out_state
+ * AVAILABLE and *left attempts still allowed, or with out_state LOCKED
+ * (and *left 0) when this guess was the last one allowed: the share is
+ * destroyed, remove its file (exactly one guess gets this).  OTS_ERR_GONE
+ * when the share had ended meanwhile (*out_state says how, LOCKED
+ * included); OTS_ERR_NOTFOUND when there is no such share.
+ */
+OTS_WARN_UNUSED enum ots_err ots_share_guess_wrong(struct ots_rds *r,
+    const struct ots_tok *id, const char *token, uint64_t limit,
+    uint64_t now, uint64_t receipt_ttl, uint64_t *left,
+    enum ots_share_state *out_state);
 
 /*
  * Revokes share id if owner_hash matches its receipt (owner_hash NULL: an
@@ -137,6 +158,10 @@ OTS_WARN_UNUSED enum ots_err ots_share_decode_peek(const redisReply *rep,
 /* now: the time the claim ran, for sh_claimed_at. */
 OTS_WARN_UNUSED enum ots_err ots_share_decode_claim(const redisReply *rep,
     uint64_t now, struct ots_share *out);
+/* The reply to guess.lua's begin. */
+OTS_WARN_UNUSED enum ots_err ots_share_decode_guess_begin(
+    const redisReply *rep, enum ots_share_state *out_state);
+/* The reply to guess.lua's wrong (settling a wrong guess). */
 OTS_WARN_UNUSED enum ots_err ots_share_decode_attempt(const redisReply *rep,
     uint64_t *left, enum ots_share_state *out_state);
 OTS_WARN_UNUSED enum ots_err ots_share_decode_revoke(const redisReply *rep,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -407,6 +408,18 @@ ots_store_probe(struct ots_store *st)
 	close(fd);
 	(void)unlinkat(st->s_tmp, name, 0);
 	return err == 0 ? OTS_OK : errno_err(err);
+}
+
+enum ots_err
+ots_store_free_bytes(struct ots_store *st, uint64_t *bytes)
+{
+	struct statvfs sv;
+
+	*bytes = 0;
+	if (fstatvfs(st->s_files, &sv) != 0)
+		return errno_err(errno);
+	*bytes = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	return OTS_OK;
 }
 
 /* Is name one of ours: a token, or a token plus ".part"? */

@@ -118,4 +118,9 @@ OTS_WARN_UNUSED enum ots_err ots_store_usage(struct ots_store *st,
  */
 OTS_WARN_UNUSED enum ots_err ots_store_probe(struct ots_store *st);
 
+/* Bytes an unprivileged writer may still use on the data directory's
+ * file system (statvfs f_bavail). */
+OTS_WARN_UNUSED enum ots_err ots_store_free_bytes(struct ots_store *st,
+    uint64_t *bytes);
+
 #endif

@@ -100,11 +100,18 @@ check_share(const redisReply *rep)
 		abort();
 
 	e = ots_share_decode_attempt(rep, &left, &st);
-	if (e == OTS_OK && st != OTS_SHARE_AVAILABLE)
+	if (e == OTS_OK && st != OTS_SHARE_AVAILABLE &&
+	    !(st == OTS_SHARE_LOCKED && left == 0))
 		abort();
 	if (e == OTS_ERR_GONE && !ended_state(st))
 		abort();
 	if (e != OTS_OK && left != 0)
+		abort();
+
+	e = ots_share_decode_guess_begin(rep, &st);
+	if ((e == OTS_OK || e == OTS_ERR_BUSY) && st != OTS_SHARE_AVAILABLE)
+		abort();
+	if (e == OTS_ERR_GONE && !ended_state(st))
 		abort();
 
 	e = ots_share_decode_revoke(rep, &st);

@@ -64,6 +64,15 @@ discard(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+/* This thread's client address (NULL: the kernel's choice, 127.0.0.1). */
+static __thread const char *source_addr;
+
+void
+itest_from(const char *addr)
+{
+	source_addr = addr;
+}
+
 int
 http_do(const char *method, const char *path, hdrs_t headers,
     const void *body, size_t len, struct http_resp *out)
@@ -91,6 +100,8 @@ http_do(const char *method, const char *path, hdrs_t headers,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (source_addr != NULL)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, source_addr);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body != NULL) {
@@ -331,6 +342,15 @@ raw_connect(void)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert(fd >= 0);
+	if (source_addr != NULL) {
+		struct sockaddr_in from;
+
+		memset(&from, 0, sizeof(from));
+		from.sin_family = AF_INET;
+		cr_assert_eq(inet_pton(AF_INET, source_addr, &from.sin_addr), 1);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)),
+		    0, "cannot bind %s", source_addr);
+	}
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
 }
@@ -425,6 +445,9 @@ multi_post(const char *path, const char *const *bodies, int n,
 		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
 		curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
+		if (source_addr != NULL)
+			curl_easy_setopt(easy[i], CURLOPT_INTERFACE,
+			    source_addr);
 		curl_multi_add_handle(m, easy[i]);
 	}
 	do {
@@ -557,4 +580,75 @@ bool
 stack_unready(void)
 {
 	return ready_status() == 503;
+}
+
+char *
+metrics_scrape(void)
+{
+	const char *from = source_addr;
+	struct http_resp r;
+	char *body;
+	int rc;
+
+	/* nginx serves /metrics to 127.0.0.1 only. */
+	source_addr = NULL;
+	rc = http_do("GET", "/metrics", NULL, NULL, 0, &r);
+	source_addr = from;
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.headers, "text/plain; version=0.0.4") != NULL);
+	body = r.body;
+	r.body = NULL;
+	http_resp_free(&r);
+	return body;
+}
+
+long long
+metric_value(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return -1;
+}
+
+long long
+metric_now(const char *name)
+{
+	char *t = metrics_scrape();
+	long long v = metric_value(t, name);
+
+	free(t);
+	return v;
+}
+
+void
+metrics_settle(void)
+{
+	/* Each process adds its counts to Redis every second. */
+	struct timespec flush = { 2, 200000000 };
+
+	nanosleep(&flush, NULL);
+}
+
+bool
+wait_until_metric(const char *name, long long at_least, unsigned ms)
+{
+	unsigned waited = 0;
+
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		if (metric_now(name) >= at_least)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&ts, NULL);
+		waited += 100;
+	}
 }

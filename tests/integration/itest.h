@@ -27,6 +27,14 @@ const char *itest_url(void);
 /* The state folder of the stack. */
 const char *itest_state(void);
 
+/*
+ * Makes this thread's requests (http_do, raw_connect, multi_post) come
+ * from addr, another loopback address such as "127.0.0.2", so that they
+ * count as another client; NULL goes back to 127.0.0.1.  The stack's
+ * nginx spares only 127.0.0.1 from its per-client connection cap.
+ */
+void itest_from(const char *addr);
+
 /* Any request; body may be NULL.  Returns 0 or a curl error code. */
 int http_do(const char *method, const char *path, hdrs_t headers,
     const void *body, size_t len, struct http_resp *out);
@@ -127,5 +135,16 @@ bool worker_socket_refuses(int n);
 /* GET /health/ready answers 200 (stack_ready) or 503 (stack_unready). */
 bool stack_ready(void);
 bool stack_unready(void);
+
+/* GET /metrics (from 127.0.0.1: loopback only); the text, malloc'd. */
+char *metrics_scrape(void);
+/* The value of the line "name value" in a /metrics text, -1 if none. */
+long long metric_value(const char *text, const char *name);
+/* The same, scraped now. */
+long long metric_now(const char *name);
+/* Polls the metric until it reaches at_least, for up to ms. */
+bool wait_until_metric(const char *name, long long at_least, unsigned ms);
+/* Waits until every process has flushed its counts (about 2 s). */
+void metrics_settle(void);
 
 #endif

@@ -76,36 +76,6 @@ admin_off(void)
 
 TestSuite(ops, .timeout = 120, .init = admin_on, .fini = admin_off);
 
-/* The value of a metric line "name value" in the /metrics text. */
-static long long
-metric(const char *text, const char *name)
-{
-	const char *p = text;
-	size_t n = strlen(name);
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ' ')
-			return strtoll(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return -1;
-}
-
-static char *
-scrape(void)
-{
-	struct http_resp r;
-	char *body;
-
-	cr_assert_eq(http_do("GET", "/metrics", NULL, NULL, 0, &r), 0);
-	cr_assert_eq(r.status, 200);
-	cr_assert(strstr(r.headers, "text/plain; version=0.0.4") != NULL);
-	body = r.body;
-	r.body = NULL;
-	http_resp_free(&r);
-	return body;
-}
-
 Test(ops, metrics_count_traffic_across_processes)
 {
 	struct timespec flush = { 2, 200000000 };
@@ -114,7 +84,7 @@ Test(ops, metrics_count_traffic_across_processes)
 	struct link l;
 	int i;
 
-	before = scrape();
+	before = metrics_scrape();
 	/* Many requests over fresh connections reach both workers. */
 	for (i = 0; i < 10; i++) {
 		cr_assert_eq(upload_put("metric.txt", "0123456789", 10, &l), 201);
@@ -126,20 +96,20 @@ Test(ops, metrics_count_traffic_across_processes)
 		http_resp_free(&r);
 	}
 	nanosleep(&flush, NULL);	/* each process flushes every second */
-	after = scrape();
-	cr_assert_eq(metric(after, "ots_uploads_total") -
-	    metric(before, "ots_uploads_total"), 10, "%s", after);
-	cr_assert_eq(metric(after, "ots_claims_total{result=\"won\"}") -
-	    metric(before, "ots_claims_total{result=\"won\"}"), 10);
-	cr_assert_eq(metric(after, "ots_claims_total{result=\"gone\"}") -
-	    metric(before, "ots_claims_total{result=\"gone\"}"), 10);
-	cr_assert_eq(metric(after, "ots_http_responses_total{status=\"201\"}") -
-	    metric(before, "ots_http_responses_total{status=\"201\"}"), 10);
-	cr_assert_geq(metric(after, "ots_bytes_sent_total") -
-	    metric(before, "ots_bytes_sent_total"), 100);
-	cr_assert_eq(metric(after,
+	after = metrics_scrape();
+	cr_assert_eq(metric_value(after, "ots_uploads_total") -
+	    metric_value(before, "ots_uploads_total"), 10, "%s", after);
+	cr_assert_eq(metric_value(after, "ots_claims_total{result=\"won\"}") -
+	    metric_value(before, "ots_claims_total{result=\"won\"}"), 10);
+	cr_assert_eq(metric_value(after, "ots_claims_total{result=\"gone\"}") -
+	    metric_value(before, "ots_claims_total{result=\"gone\"}"), 10);
+	cr_assert_eq(metric_value(after, "ots_http_responses_total{status=\"201\"}") -
+	    metric_value(before, "ots_http_responses_total{status=\"201\"}"), 10);
+	cr_assert_geq(metric_value(after, "ots_bytes_sent_total") -
+	    metric_value(before, "ots_bytes_sent_total"), 100);
+	cr_assert_eq(metric_value(after,
 	    "ots_request_duration_seconds_count{route=\"/d/{id}\"}") -
-	    metric(before,
+	    metric_value(before,
 	    "ots_request_duration_seconds_count{route=\"/d/{id}\"}"), 20);
 	cr_assert(strstr(after, "ots_request_duration_seconds_bucket{route="
 	    "\"/d/{id}\",le=\"+Inf\"}") != NULL);

@@ -2,7 +2,8 @@
  * Slow clients hold worker threads for long: they must never hold all of
  * them.  Uploads that trickle take transfer slots (threads - 2 per
  * process); when those are full, more uploads wait briefly (1 s) and get
- * 503, and light requests are still answered.
+ * 503, light requests are still answered, and /health/ready says the
+ * workers are full until the slots free up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,8 +38,11 @@ Test(slow, trickling_uploads_do_not_starve_other_requests)
 	cr_assert_eq(http_do("GET", "/api/v1/config", NULL, NULL, 0, &r), 0);
 	cr_assert_eq(r.status, 200);
 	http_resp_free(&r);
+	/* A load balancer must route around workers with no slot free. */
 	cr_assert_eq(http_do("GET", "/health/ready", NULL, NULL, 0, &r), 0);
-	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	cr_assert(strstr(r.body, "\"transfer_slots\":\"full\"") != NULL,
+	    "%s", r.body);
 	http_resp_free(&r);
 	cr_assert_lt(ms_since(&t0), 2000, "light requests waited for slow ones");
 
@@ -57,4 +61,6 @@ Test(slow, trickling_uploads_do_not_starve_other_requests)
 	}
 	cr_assert_geq(busy, 1, "no upload was turned away with 503");
 	cr_assert_leq(busy, SLOW - 2, "too few uploads were let in");
+	cr_assert(wait_until(stack_ready, 5000), "ready stayed 503 once the "
+	    "slots were free");
 }

@@ -85,7 +85,7 @@ Test(cfg, defaults_are_sane)
 	struct ots_cfg c;
 
 	ots_cfg_defaults(&c);
-	cr_assert_eq(c.c_redis_path[0], '/');
+	cr_assert_eq(c.c_redis.cr_path[0], '/');
 	cr_assert_eq(c.c_data_dir[0], '/');
 	cr_assert_eq(strncmp(c.c_base_url, "http", 4), 0);
 	cr_assert_neq(c.c_base_url[strlen(c.c_base_url) - 1], '/');
@@ -94,7 +94,7 @@ Test(cfg, defaults_are_sane)
 	cr_assert_leq(c.c_expiry_default, c.c_expiry_max);
 	cr_assert_geq(c.c_threads, 1u);
 	cr_assert_leq(c.c_threads, 256u);
-	cr_assert_str_eq(c.c_redis_password, "");
+	cr_assert_str_eq(c.c_redis.cr_password, "");
 }
 
 Test(cfg, empty_value_counts_as_unset)
@@ -114,8 +114,8 @@ Test(cfg, redis_unix_socket)
 	struct ots_cfg c;
 
 	load_one("OTS_REDIS", "unix:/tmp/redis test.sock", &c);
-	cr_assert_str_eq(c.c_redis_path, "/tmp/redis test.sock");
-	cr_assert_str_eq(c.c_redis_host, "");
+	cr_assert_str_eq(c.c_redis.cr_path, "/tmp/redis test.sock");
+	cr_assert_str_eq(c.c_redis.cr_host, "");
 }
 
 Test(cfg, redis_host_and_port)
@@ -123,9 +123,9 @@ Test(cfg, redis_host_and_port)
 	struct ots_cfg c;
 
 	load_one("OTS_REDIS", "redis.internal:6380", &c);
-	cr_assert_str_eq(c.c_redis_host, "redis.internal");
-	cr_assert_eq(c.c_redis_port, 6380u);
-	cr_assert_str_eq(c.c_redis_path, "", "TCP must clear the socket path");
+	cr_assert_str_eq(c.c_redis.cr_host, "redis.internal");
+	cr_assert_eq(c.c_redis.cr_port, 6380u);
+	cr_assert_str_eq(c.c_redis.cr_path, "", "TCP must clear the socket path");
 }
 
 Test(cfg, redis_bad_forms_are_rejected)
@@ -151,8 +151,8 @@ Test(cfg, redis_password_db_and_timeout)
 	char err[128];
 
 	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
-	cr_assert_str_eq(c.c_redis_password, "s3cr3t pass");
-	cr_assert_eq(c.c_redis_db, 3u);
+	cr_assert_str_eq(c.c_redis.cr_password, "s3cr3t pass");
+	cr_assert_eq(c.c_redis.cr_db, 3u);
 	cr_assert_eq(c.c_redis_timeout_ms, 250u);
 }
 
@@ -622,4 +622,69 @@ Test(cfg, parse_size_overflow_is_an_error)
 	cr_assert_neq(ots_cfg_parse_size("16777216T", 9, &v), OTS_OK);
 	cr_assert_eq(ots_cfg_parse_size("16777215T", 9, &v), OTS_OK);
 	cr_assert_eq(v, 16777215ull << 40);
+}
+
+Test(cfg, limits_redis_is_its_own)
+{
+	static const struct env env[] = {
+		{ "OTS_REDIS", "unix:/run/a.sock" },
+		{ "OTS_REDIS_LIMITS", "limits.internal:6390" },
+		{ "OTS_REDIS_LIMITS_PASSWORD", "lim1ts pass" },
+		{ "OTS_REDIS_LIMITS_DB", "2" },
+		{ NULL, NULL } };
+	struct ots_cfg c, d;
+	char err[128];
+
+	ots_cfg_defaults(&d);
+	cr_assert_str_eq(d.c_limits.cr_path,
+	    "/run/onetimeshare-redis-limits/redis.sock");
+	cr_assert_str_neq(d.c_limits.cr_path, d.c_redis.cr_path);
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_str_eq(c.c_redis.cr_path, "/run/a.sock");
+	cr_assert_str_eq(c.c_limits.cr_host, "limits.internal");
+	cr_assert_eq(c.c_limits.cr_port, 6390u);
+	cr_assert_str_eq(c.c_limits.cr_path, "");
+	cr_assert_str_eq(c.c_limits.cr_password, "lim1ts pass");
+	cr_assert_eq(c.c_limits.cr_db, 2u);
+	cr_assert_str_eq(c.c_redis.cr_password, "");
+	assert_rejected("OTS_REDIS_LIMITS", "nowhere", "OTS_REDIS_LIMITS");
+	assert_rejected("OTS_REDIS_LIMITS_DB", "x", "OTS_REDIS_LIMITS_DB");
+}
+
+Test(cfg, transfer_caps_and_rates)
+{
+	static const struct env env[] = {
+		{ "OTS_CLIENT_TRANSFERS", "2" },
+		{ "OTS_TRANSFER_MIN_RATE", "4K" },
+		{ "OTS_TRANSFER_WINDOW", "10s" },
+		{ "OTS_READY_MIN_FREE", "2G" },
+		{ "OTS_RATE_ADMIN_FAIL", "3/5m" },
+		{ NULL, NULL } };
+	struct ots_cfg c, d;
+	char err[128];
+
+	ots_cfg_defaults(&d);
+	cr_assert_eq(d.c_client_transfers, 4u);
+	cr_assert_eq(d.c_min_rate, 1024u);
+	cr_assert_eq(d.c_rate_window_ms, 30000u);
+	cr_assert_eq(d.c_rate[OTS_RL_ADMIN_FAIL].rl_count, 10u);
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_client_transfers, 2u);
+	cr_assert_eq(c.c_min_rate, 4096u);
+	cr_assert_eq(c.c_rate_window_ms, 10000u);
+	cr_assert_eq(c.c_ready_min_free, 2ull << 30);
+	cr_assert_eq(c.c_rate[OTS_RL_ADMIN_FAIL].rl_count, 3u);
+	cr_assert_eq(c.c_rate[OTS_RL_ADMIN_FAIL].rl_window_ms, 300000u);
+	load_one("OTS_CLIENT_TRANSFERS", "off", &c);
+	cr_assert_eq(c.c_client_transfers, 0u);
+	load_one("OTS_TRANSFER_MIN_RATE", "off", &c);
+	cr_assert_eq(c.c_min_rate, 0u);
+	/* Unset, the free-space threshold is one upload of the largest size. */
+	load_one("OTS_MAX_SIZE", "100M", &c);
+	cr_assert_eq(c.c_ready_min_free, 100u << 20);
+	assert_rejected("OTS_CLIENT_TRANSFERS", "0", "OTS_CLIENT_TRANSFERS");
+	assert_rejected("OTS_TRANSFER_MIN_RATE", "2G", "OTS_TRANSFER_MIN_RATE");
+	assert_rejected("OTS_TRANSFER_WINDOW", "2h", "OTS_TRANSFER_WINDOW");
+	assert_rejected("OTS_READY_MIN_FREE", "lots", "OTS_READY_MIN_FREE");
+	assert_rejected("OTS_RATE_ADMIN_FAIL", "many", "OTS_RATE_ADMIN_FAIL");
 }

@@ -167,9 +167,32 @@ Test(share, claim_attempt_revoke_answers)
 	cr_assert_eq(st, OTS_SHARE_AVAILABLE);
 	freeReplyObject(r);
 
+	/* The guess that locks the share is told apart from those that
+	 * find it locked already: only it removes the file and counts the
+	 * destruction. */
 	r = resp("*1\r\n$6\r\nlocked\r\n");
+	cr_assert_eq(ots_share_decode_attempt(r, &left, &st), OTS_OK);
+	cr_assert_eq(st, OTS_SHARE_LOCKED);
+	cr_assert_eq(left, 0u);
+	freeReplyObject(r);
+
+	r = resp("*2\r\n$4\r\ngone\r\n$6\r\nlocked\r\n");
 	cr_assert_eq(ots_share_decode_attempt(r, &left, &st), OTS_ERR_GONE);
 	cr_assert_eq(st, OTS_SHARE_LOCKED);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$2\r\nok\r\n");
+	cr_assert_eq(ots_share_decode_guess_begin(r, &st), OTS_OK);
+	freeReplyObject(r);
+	r = resp("*1\r\n$4\r\nwait\r\n");
+	cr_assert_eq(ots_share_decode_guess_begin(r, &st), OTS_ERR_BUSY);
+	freeReplyObject(r);
+	r = resp("*2\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n");
+	cr_assert_eq(ots_share_decode_guess_begin(r, &st), OTS_ERR_GONE);
+	cr_assert_eq(st, OTS_SHARE_CLAIMED);
+	freeReplyObject(r);
+	r = resp("*2\r\n$4\r\nwait\r\n$1\r\n1\r\n");
+	cr_assert_eq(ots_share_decode_guess_begin(r, &st), OTS_ERR_REDIS);
 	freeReplyObject(r);
 
 	r = resp("*1\r\n$9\r\nforbidden\r\n");
