@@ -68,8 +68,12 @@ struct req {
 	bool req_sent;			/* headers are out */
 	bool req_heavy;			/* holds a heavy slot */
 	bool req_busy;			/* ... and one of its client's */
-	/* Called at each OTS_TRANSFER_WINDOW of a transfer (renews leases). */
-	void (*req_on_window)(struct req *req);
+	bool req_busy_refused;		/* the client had no slot left */
+	/* While a transfer waits on its client: called once ots_mono_ms()
+	 * reaches req_tick_at (it sets the next); an error ends the
+	 * transfer with it.  NULL for none. */
+	enum ots_err (*req_on_tick)(struct req *req);
+	uint64_t req_tick_at;
 	uint64_t req_bytes_in;
 	uint64_t req_bytes_out;
 	uint64_t req_start_ms;
@@ -179,20 +183,33 @@ OTS_WARN_UNUSED enum ots_err h_password_key(struct req *req, const char *pw,
 /* 503 busy with Retry-After: a gate stayed full. */
 void h_busy(struct req *req);
 /*
- * Takes a heavy slot for a transfer or a password check: one of its
- * client's OTS_CLIENT_TRANSFERS (across every process and host), then
- * one of this process's OTS_THREADS - 2, waiting at most H_HEAVY_WAIT_MS
- * for the latter.  False (and 429 or 503 sent) when none is free.  A
- * request holds at most one; h_heavy_leave() gives it back (finishing
- * the request does too).  A thread waiting here is a thread not serving
- * light requests, so waits stay short: long enough for a busy but healthy
- * worker to free a slot (a 1 MiB transfer takes tens of milliseconds
- * under load), short enough that full slots turn new transfers away
- * quickly.
+ * Takes a heavy slot for a transfer or a password check: one of this
+ * process's OTS_THREADS - 2, waiting at most H_HEAVY_WAIT_MS, and one of
+ * its client's OTS_CLIENT_TRANSFERS (across every process and host).
+ * With H_CLIENT_NOW the client's slot is taken at once; with
+ * H_CLIENT_LATER (an upload) only once the transfer is still running
+ * after H_CLIENT_GRACE_MS: a quick upload never asks the limits Redis,
+ * a slow one joins its client's count then, and is refused (see
+ * h_too_many_transfers) if the client has no slot left.  With
+ * H_CLIENT_NONE (a download small enough to fit in the web server's
+ * buffers, which leave the worker at once) there is no client slot.
+ * False (and 429 or 503 sent) when none is free.  A request holds at most
+ * one; h_heavy_leave() gives it back (finishing the request does too).
+ * A thread waiting here is a thread not serving light requests, so waits
+ * stay short: long enough for a busy but healthy worker to free a slot
+ * (a 1 MiB transfer takes tens of milliseconds under load), short enough
+ * that full slots turn new transfers away quickly.
  */
 #define H_HEAVY_WAIT_MS 1000u
-bool h_heavy_enter(struct req *req);
+#define H_CLIENT_GRACE_MS 1000u
+/* Plaintext bytes of a download that nginx's buffers take at once
+ * (nginx-conf/ots-fastcgi.conf: 16 x 16k), with room to spare. */
+#define H_SMALL_DOWNLOAD (128u * 1024u)
+enum h_client { H_CLIENT_NOW, H_CLIENT_LATER, H_CLIENT_NONE };
+bool h_heavy_enter(struct req *req, enum h_client when);
 void h_heavy_leave(struct req *req);
+/* 429 too_many_transfers: the client has OTS_CLIENT_TRANSFERS in flight. */
+void h_too_many_transfers(struct req *req);
 /* How long a small body (a claim form) may take to arrive: nginx
  * buffers it whole first, so this bounds only a web server that does
  * not. */

@@ -340,11 +340,21 @@ pace_check(struct req *req, int *wait_ms)
 			f->f_win_start = now;
 			f->f_win_bytes = 0;
 			end = now + c->c_rate_window_ms;
-			if (req->req_on_window != NULL)
-				req->req_on_window(req);
 		}
 		if (until == 0 || end < until)
 			until = end;
+	}
+	if (req->req_on_tick != NULL) {
+		if (now >= req->req_tick_at) {
+			enum ots_err e = req->req_on_tick(req);
+
+			if (e != OTS_OK)
+				return e;
+		}
+		if (req->req_on_tick != NULL && (until == 0 ||
+		    req->req_tick_at < until))
+			until = req->req_tick_at > now ? req->req_tick_at :
+			    now + 1;
 	}
 	*wait_ms = until == 0 ? -1 : (int)(until - now);
 	return OTS_OK;

@@ -407,7 +407,8 @@ h_claim(struct req *req, struct ots_str id_raw)
 	}
 	/* A password check and the download that follows are heavy: one
 	 * slot for both. */
-	if (!h_heavy_enter(req))
+	if (!h_heavy_enter(req, sh.sh_protected || sh.sh_size >
+	    H_SMALL_DOWNLOAD ? H_CLIENT_NOW : H_CLIENT_NONE))
 		goto out;
 	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
 	    pwlen, &keys))

@@ -189,56 +189,89 @@ busy_lease_ms(const struct ots_cfg *c)
 	return 2 * c->c_rate_window_ms + 30000;
 }
 
-static void
-renew_busy(struct req *req)
-{
-	char bucket[OTS_NET_ADDR_STRSZ];
-
-	ots_net_bucket(req->req_client, bucket);
-	if (ots_rl_busy_renew(req->req_worker->w_limits, bucket, req->req_id,
-	    busy_lease_ms(&req->req_app->a_cfg)) != OTS_OK)
-		ots_log_warn("http", "req=%s cannot renew the client's transfer "
-		    "lease", req->req_id);
-}
-
-/* Takes one of the client's slots; false (and 429 or 503 sent) if not. */
+/*
+ * Takes one of the client's slots; false when the client has none left
+ * (*refused) or the limits Redis failed (the error in *e).
+ */
 static bool
-take_busy(struct req *req)
+take_busy(struct req *req, bool *refused, enum ots_err *e)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
-	char bucket[OTS_NET_ADDR_STRSZ], msg[160];
+	char bucket[OTS_NET_ADDR_STRSZ];
 	bool ok = false;
-	enum ots_err e;
 
+	*refused = false;
 	ots_net_bucket(req->req_client, bucket);
-	e = ots_rl_busy_take(req->req_worker->w_limits, bucket,
+	*e = ots_rl_busy_take(req->req_worker->w_limits, bucket,
 	    c->c_client_transfers, req->req_id, busy_lease_ms(c), &ok);
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
+	if (*e != OTS_OK)
 		return false;
-	}
 	if (!ok) {
+		*refused = true;
+		req->req_busy_refused = true;
 		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLIENT_BUSY, 1);
-		if (ots_str_fmt(msg, sizeof(msg), "You already have %u "
-		    "transfers or password checks in progress; wait for one "
-		    "to finish.", c->c_client_transfers) != OTS_OK)
-			msg[0] = '\0';
-		resp_error_x(req, 429, "too_many_transfers", msg,
-		    "Retry-After: 5\r\n");
 		return false;
 	}
 	req->req_busy = true;
-	req->req_on_window = renew_busy;
 	return true;
 }
 
-bool
-h_heavy_enter(struct req *req)
+/*
+ * The tick of a transfer: takes the client's slot once the grace is over
+ * (an upload still running), then renews its lease every window.
+ */
+static enum ots_err
+busy_tick(struct req *req)
 {
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	char bucket[OTS_NET_ADDR_STRSZ];
+	bool refused = false;
+	enum ots_err e = OTS_OK;
+
+	req->req_tick_at = ots_mono_ms() + c->c_rate_window_ms;
+	if (!req->req_busy) {
+		if (!take_busy(req, &refused, &e))
+			return refused ? OTS_ERR_BUSY : e;
+		return OTS_OK;
+	}
+	ots_net_bucket(req->req_client, bucket);
+	if (ots_rl_busy_renew(req->req_worker->w_limits, bucket, req->req_id,
+	    busy_lease_ms(c)) != OTS_OK)
+		ots_log_warn("http", "req=%s cannot renew the client's transfer "
+		    "lease", req->req_id);
+	return OTS_OK;
+}
+
+void
+h_too_many_transfers(struct req *req)
+{
+	char msg[160];
+
+	if (ots_str_fmt(msg, sizeof(msg), "You already have %u transfers or "
+	    "password checks in progress; wait for one to finish.",
+	    req->req_app->a_cfg.c_client_transfers) != OTS_OK)
+		msg[0] = '\0';
+	resp_error_x(req, 429, "too_many_transfers", msg,
+	    "Retry-After: 5\r\n");
+}
+
+bool
+h_heavy_enter(struct req *req, enum h_client when)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	bool refused = false;
+	enum ots_err e = OTS_OK;
+
 	if (req->req_heavy)
 		return true;
-	if (req->req_app->a_cfg.c_client_transfers > 0 && !take_busy(req))
+	if (c->c_client_transfers > 0 && when == H_CLIENT_NOW &&
+	    !take_busy(req, &refused, &e)) {
+		if (refused)
+			h_too_many_transfers(req);
+		else
+			resp_from_err(req, e);
 		return false;
+	}
 	if (ots_gate_enter(req->req_app->a_heavy, H_HEAVY_WAIT_MS) != OTS_OK) {
 		ots_log_warn("http", "req=%s no transfer slot freed in time",
 		    req->req_id);
@@ -247,6 +280,11 @@ h_heavy_enter(struct req *req)
 		return false;
 	}
 	req->req_heavy = true;
+	if (c->c_client_transfers > 0 && when != H_CLIENT_NONE) {
+		req->req_on_tick = busy_tick;
+		req->req_tick_at = ots_mono_ms() + (req->req_busy ?
+		    c->c_rate_window_ms : H_CLIENT_GRACE_MS);
+	}
 	return true;
 }
 
@@ -259,6 +297,7 @@ h_heavy_leave(struct req *req)
 		ots_gate_leave(req->req_app->a_heavy);
 		req->req_heavy = false;
 	}
+	req->req_on_tick = NULL;
 	if (req->req_busy) {
 		ots_net_bucket(req->req_client, bucket);
 		if (ots_rl_busy_give(req->req_worker->w_limits, bucket,
@@ -267,6 +306,5 @@ h_heavy_leave(struct req *req)
 			    "transfer slot back (its lease ends it)",
 			    req->req_id);
 		req->req_busy = false;
-		req->req_on_window = NULL;
 	}
 }

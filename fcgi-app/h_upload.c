@@ -45,6 +45,12 @@ upload_failed(struct req *req, enum ots_err e)
 		ots_log_info(MOD, "req=%s upload cut off: slower than "
 		    "OTS_TRANSFER_MIN_RATE", req->req_id);
 	}
+	if (e == OTS_ERR_BUSY && req->req_busy_refused) {
+		/* Still running after its grace, with its client at the
+		 * cap. */
+		h_too_many_transfers(req);
+		return;
+	}
 	resp_from_err(req, e);
 }
 
@@ -273,7 +279,8 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		return;
 	}
 	if (!header_password_value(req, password, c->c_password_max,
-	    &pwlen) || !h_heavy_enter(req)) {
+	    &pwlen) || !h_heavy_enter(req, pwlen > 0 ? H_CLIENT_NOW :
+	    H_CLIENT_LATER)) {
 		sodium_memzero(password, c->c_password_max + 1u);
 		ots_free(password);
 		return;
@@ -566,7 +573,8 @@ h_upload_post(struct req *req)
 		return;
 	if (!header_password(req, &m))
 		goto out;
-	if (!h_heavy_enter(req))
+	if (!h_heavy_enter(req, m.m_pw_len > 0 ? H_CLIENT_NOW :
+	    H_CLIENT_LATER))
 		goto out;
 	e = ots_mp_new(boundary, &mp_callbacks, &m, &mp);
 	if (e == OTS_OK)
