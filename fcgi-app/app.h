@@ -18,6 +18,7 @@
 #include "ots_net.h"
 #include "ots_rds.h"
 #include "ots_store.h"
+#include "ots_tally.h"
 #include "ots_tok.h"
 #include "ots_share.h"
 #include "ots_upload.h"
@@ -29,6 +30,7 @@ struct app {
 	struct ots_store *a_store;
 	struct ots_gate *a_gate;	/* bounds Argon2id runs */
 	struct ots_metrics *a_metrics;	/* counters (atomics) */
+	struct ots_tally *a_tally;	/* heavy requests per client, here */
 	struct ots_gate *a_heavy;	/* bounds transfers and password
 					 * checks, so that two threads always
 					 * stay for light requests */
@@ -69,6 +71,7 @@ struct req {
 	bool req_heavy;			/* holds a heavy slot */
 	bool req_busy;			/* ... and one of its client's */
 	bool req_busy_refused;		/* the client had no slot left */
+	bool req_tallied;		/* counted in a_tally */
 	/* While a transfer waits on its client: called once ots_mono_ms()
 	 * reaches req_tick_at (it sets the next); an error ends the
 	 * transfer with it.  NULL for none. */
@@ -188,9 +191,11 @@ void h_busy(struct req *req);
  * its client's OTS_CLIENT_TRANSFERS (across every process and host).
  * With H_CLIENT_NOW the client's slot is taken at once; with
  * H_CLIENT_LATER (an upload) only once the transfer is still running
- * after H_CLIENT_GRACE_MS: a quick upload never asks the limits Redis,
- * a slow one joins its client's count then, and is refused (see
- * h_too_many_transfers) if the client has no slot left.  With
+ * after H_CLIENT_GRACE_MS, unless the client already has another heavy
+ * request running in this process (then at once): a quick upload never
+ * asks the limits Redis, a slow one joins its client's count then, and
+ * is refused (see h_too_many_transfers) if the client has no slot left;
+ * a client's second upload at a time never gets the grace.  With
  * H_CLIENT_NONE (a download small enough to fit in the web server's
  * buffers, which leave the worker at once) there is no client slot.
  * False (and 429 or 503 sent) when none is free.  A request holds at most

@@ -264,8 +264,22 @@ h_heavy_enter(struct req *req, enum h_client when)
 
 	if (req->req_heavy)
 		return true;
+	if (c->c_client_transfers > 0 && when != H_CLIENT_NONE) {
+		char bucket[OTS_NET_ADDR_STRSZ];
+		unsigned here;
+
+		ots_net_bucket(req->req_client, bucket);
+		here = ots_tally_add(req->req_app->a_tally, bucket);
+		req->req_tallied = here != UINT32_MAX;
+		/* Another of the client's transfers runs here already: this
+		 * one counts from the start, or a client opening many slow
+		 * uploads would hold a slot per upload for each grace. */
+		if (here > 1)
+			when = H_CLIENT_NOW;
+	}
 	if (c->c_client_transfers > 0 && when == H_CLIENT_NOW &&
 	    !take_busy(req, &refused, &e)) {
+		h_heavy_leave(req);
 		if (refused)
 			h_too_many_transfers(req);
 		else
@@ -298,6 +312,11 @@ h_heavy_leave(struct req *req)
 		req->req_heavy = false;
 	}
 	req->req_on_tick = NULL;
+	if (req->req_tallied) {
+		ots_net_bucket(req->req_client, bucket);
+		ots_tally_sub(req->req_app->a_tally, bucket);
+		req->req_tallied = false;
+	}
 	if (req->req_busy) {
 		ots_net_bucket(req->req_client, bucket);
 		if (ots_rl_busy_give(req->req_worker->w_limits, bucket,

@@ -273,6 +273,8 @@ main(int argc, char **argv)
 	app.a_metrics = &metrics;
 	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
 		fatal("cannot set up the password gate");
+	if (ots_tally_new(&app.a_tally) != OTS_OK)
+		fatal("cannot set up the per-client tally");
 	/* Two threads always stay for light requests (claims that lose,
 	 * metadata, health), whatever transfers and password checks hold. */
 	if (ots_gate_new(app.a_cfg.c_threads > 2 ? app.a_cfg.c_threads - 2 : 1,
@@ -326,6 +328,7 @@ main(int argc, char **argv)
 	sweeper_stop(&sweeper);
 	ots_gate_free(app.a_gate);
 	ots_gate_free(app.a_heavy);
+	ots_tally_free(app.a_tally);
 	ots_free(workers);
 	ots_free(tids);
 	ots_store_close(app.a_store);
