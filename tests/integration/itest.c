@@ -652,3 +652,44 @@ wait_until_metric(const char *name, long long at_least, unsigned ms)
 		waited += 100;
 	}
 }
+
+struct snapshot
+snapshot(void)
+{
+	struct snapshot s = { data_files(), redis_count(SHARE_KEYS) };
+
+	return s;
+}
+
+static bool
+tmp_empty(void)
+{
+	return data_tmp() == 0;
+}
+
+void
+assert_unchanged(struct snapshot before, const char *what)
+{
+	cr_assert(wait_until(tmp_empty, 5000), "%s: a temp file was left "
+	    "behind", what);
+	cr_assert_eq(data_files(), before.s_files, "%s: a file was left "
+	    "behind", what);
+	cr_assert_eq(redis_count(SHARE_KEYS), before.s_keys, "%s: a Redis key "
+	    "was left behind", what);
+}
+
+long
+log_lines(const char *needle)
+{
+	char path[1024], line[4096];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log/app.log", itest_state());
+	f = fopen(path, "r");
+	cr_assert(f != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}

@@ -89,6 +89,19 @@ long data_tmp(void);
 /* Does DATA/files/ID exist? */
 bool data_has(const char *id);
 
+/* What a refused request must not change: files and share keys. */
+struct snapshot {
+	long s_files;
+	long s_keys;
+};
+struct snapshot snapshot(void);
+/* Fails, naming what, if a file, a temp file or a share key was left
+ * behind since before. */
+void assert_unchanged(struct snapshot before, const char *what);
+
+/* Lines of the workers' log that contain needle. */
+long log_lines(const char *needle);
+
 /* Runs tools/dev-stack with arguments (e.g. "redis-stop"). */
 void devstack(const char *args);
 

@@ -78,25 +78,6 @@ cpu_ticks(pid_t pid)
 	return (long long)(ut + st);
 }
 
-/* Lines of the workers' log that contain needle. */
-static long
-log_lines(const char *needle)
-{
-	char path[1024], line[4096];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/log/app.log", itest_state());
-	f = fopen(path, "r");
-	cr_assert(f != NULL);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strstr(line, needle) != NULL)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 /* The real uid and gid of pid. */
 static void
 owner_of(pid_t pid, uid_t *uid, gid_t *gid)

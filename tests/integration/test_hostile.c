@@ -90,34 +90,6 @@ read_status(int fd, int ms)
 	return (int)strtol(buf + 9, NULL, 10);
 }
 
-/* Files and share keys, which a refused request must not change. */
-struct snapshot {
-	long files;
-	long keys;
-};
-
-static struct snapshot
-snap(void)
-{
-	struct snapshot s = { data_files(), redis_count(SHARE_KEYS) };
-
-	return s;
-}
-
-static bool
-tmp_empty(void)
-{
-	return data_tmp() == 0;
-}
-
-static void
-assert_unchanged(struct snapshot s)
-{
-	cr_assert(wait_until(tmp_empty, 5000), "a temp file was left behind");
-	cr_assert_eq(data_files(), s.files, "a file was left behind");
-	cr_assert_eq(redis_count(SHARE_KEYS), s.keys, "a key was left behind");
-}
-
 /* ---- The caps, one by one ---------------------------------------------- */
 
 static void
@@ -135,7 +107,7 @@ Test(caps, a_trickling_upload_is_cut_off_with_408_and_stores_nothing)
 {
 	static const char head[] = "PUT /api/v1/files/trickle HTTP/1.1\r\n"
 	    "Host: t\r\nContent-Length: 100000\r\n\r\nx";
-	struct snapshot before = snap();
+	struct snapshot before = snapshot();
 	struct timespec t0;
 	long long cut = metric_now(
 	    "ots_slow_transfers_cut_total{direction=\"upload\"}");
@@ -157,7 +129,7 @@ Test(caps, a_trickling_upload_is_cut_off_with_408_and_stores_nothing)
 	close(fd);
 	cr_assert_eq(st, 408, "the trickling upload got %d", st);
 	cr_assert_lt(ms_since(&t0), 6000, "cut after %ld ms", ms_since(&t0));
-	assert_unchanged(before);
+	assert_unchanged(before, "");
 	metrics_settle();
 	cr_assert_eq(metric_now("ots_slow_transfers_cut_total"
 	    "{direction=\"upload\"}") - cut, 1);
@@ -234,7 +206,7 @@ Test(caps, one_client_gets_at_most_its_transfers_others_are_served)
 	}
 	/* Past their grace, both count against the client's 2. */
 	feed(fd, 2, 1500);
-	before = snap();
+	before = snapshot();
 	fd[2] = raw_connect();
 	cr_assert(send_str(fd[2], head, sizeof(head) - 1));
 	/* The third transfer is refused once its grace is over ... */
@@ -243,7 +215,7 @@ Test(caps, one_client_gets_at_most_its_transfers_others_are_served)
 		st = read_status(fd[2], 0);
 	}
 	cr_assert_eq(st, 429, "the third slow upload got %d", st);
-	assert_unchanged(before);
+	assert_unchanged(before, "");
 	/* ... another client's is served. */
 	itest_from("127.0.0.24");
 	cr_assert_eq(upload_put("other.txt", "other", 5, &l), 201);
@@ -791,23 +763,6 @@ Test(attack, nothing_at_rest_names_a_client_address)
 	}
 }
 
-/* Lines of the workers' log with needle. */
-static long
-app_log_lines(const char *needle)
-{
-	char path[1024], line[4096];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/log/app.log", itest_state());
-	f = fopen(path, "r");
-	cr_assert(f != NULL);
-	while (fgets(line, sizeof(line), f) != NULL)
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 Test(attack, wrong_admin_tokens_are_slowed_down_and_logged_rarely)
 {
 	enum { TRIES = 300 };
@@ -816,7 +771,7 @@ Test(attack, wrong_admin_tokens_are_slowed_down_and_logged_rarely)
 	static const char *const right[] = {
 		"Authorization: Bearer " ADMIN_TOKEN, NULL };
 	struct http_resp r;
-	long lines = app_log_lines("wrong admin token");
+	long lines = log_lines("wrong admin token");
 	int i, refused = 0, limited = 0;
 
 	itest_from("127.0.0.51");
@@ -834,7 +789,7 @@ Test(attack, wrong_admin_tokens_are_slowed_down_and_logged_rarely)
 	http_resp_free(&r);
 	cr_assert_eq(refused, 10, "%d wrong tokens were checked", refused);
 	cr_assert_eq(limited, TRIES - 10);
-	cr_assert_leq(app_log_lines("wrong admin token") - lines, 2,
+	cr_assert_leq(log_lines("wrong admin token") - lines, 2,
 	    "a log line per wrong token");
 	/* Another address is not blocked. */
 	itest_from("127.0.0.52");

@@ -30,36 +30,6 @@ TestSuite(security, .timeout = 60);
 static const char *const form_ct[] = {
 	"Content-Type: application/x-www-form-urlencoded", NULL };
 
-/* What must not change across a refused request. */
-struct snapshot {
-	long files;
-	long keys;
-};
-
-static struct snapshot
-snap(void)
-{
-	struct snapshot s = { data_files(), redis_count(SHARE_KEYS) };
-
-	return s;
-}
-
-static bool
-tmp_empty(void)
-{
-	return data_tmp() == 0;
-}
-
-static void
-assert_unchanged(struct snapshot before, const char *what)
-{
-	cr_assert(wait_until(tmp_empty, 5000), "%s: a .part file was left",
-	    what);
-	cr_assert_eq(data_files(), before.files, "%s: a file was stored",
-	    what);
-	cr_assert_eq(redis_count(SHARE_KEYS), before.keys,
-	    "%s: a share was registered", what);
-}
 
 /*
  * Sends raw bytes and reads the whole answer (the request should say
@@ -318,7 +288,7 @@ Test(security, cross_origin_uploads_store_nothing)
 		"Content-Type: multipart/form-data; boundary=b",
 		"Origin: https://evil.example", "Sec-Fetch-Site: cross-site",
 		NULL };
-	struct snapshot before = snap();
+	struct snapshot before = snapshot();
 	struct http_resp r;
 
 	cr_assert_eq(http_do("PUT", "/api/v1/files/csrf.txt", put_h,
@@ -364,7 +334,7 @@ Test(security, cross_origin_delete_is_refused)
 static void
 raw_expect_4xx(const char *req, size_t len, long want, const char *what)
 {
-	struct snapshot before = snap();
+	struct snapshot before = snapshot();
 	char *resp = raw_exchange(req, len);
 	long st = raw_status(resp);
 
@@ -450,7 +420,7 @@ Test(security, duplicate_and_conflicting_headers_are_refused)
 		    "\r\n<b>hi</b>\r\n--b--\r\n";
 		static const char *const h[] = {
 			"Content-Type: multipart/form-data; boundary=b", NULL };
-		struct snapshot before = snap();
+		struct snapshot before = snapshot();
 		struct http_resp r;
 
 		cr_assert_eq(http_do("POST", "/api/v1/files", h, body,
@@ -606,7 +576,7 @@ Test(security, ids_cannot_walk_the_file_system)
 	cr_assert_eq(stat(canary, &st0), 0);
 	memset(overlong, 'A', sizeof(overlong) - 1);
 	overlong[sizeof(overlong) - 1] = '\0';
-	before = snap();
+	before = snapshot();
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		for (j = 0; j <= sizeof(ids) / sizeof(ids[0]); j++) {
 			for (k = 0; k < sizeof(methods) / sizeof(methods[0]);
