@@ -172,7 +172,8 @@ stream_file(struct req *req, const struct ots_tok *id,
 	if (e == OTS_OK)
 		e = ots_box_decrypt_fd(keys->k_file, id, fd, stream_sink, &sc);
 	if (e == OTS_ERR_SLOW) {
-		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD, 1);
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD,
+		    1);
 		ots_log_info(MOD, "req=%s download cut off: the client read "
 		    "slower than OTS_TRANSFER_MIN_RATE; the share is gone all "
 		    "the same", req->req_id);
@@ -227,8 +228,8 @@ settle_wrong(struct req *req, const struct ots_tok *id, const char *token)
 		ots_metrics_add(req->req_app->a_metrics,
 		    OTS_M_DESTROYED_LOCKED, 1);
 		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
-			ots_log_err(MOD, "req=%s cannot remove a locked share's "
-			    "file", req->req_id);
+			ots_log_err(MOD, "req=%s cannot remove a locked "
+			    "share's file", req->req_id);
 		h_gone(req, st);
 	} else if (e == OTS_OK) {
 		wrong_password(req, left);
@@ -292,8 +293,8 @@ check_password(struct req *req, const struct ots_tok *id,
 	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
 	if (e == OTS_OK) {
 		ots_kdf_share_keys(secret, id, pw_key, keys);
-		ok = ots_meta_open_check(keys->k_file, id, sh->sh_check,
-		    sizeof(sh->sh_check)) == OTS_OK;
+		ok = ots_meta_open_check(keys->k_file, id, OTS_CHECK_PASSWORD,
+		    sh->sh_check, sizeof(sh->sh_check)) == OTS_OK;
 	}
 	if (ok) {
 		if (ots_share_guess_right(req->req_worker->w_rds, id, token) !=

@@ -12,6 +12,8 @@
 /* crypto_kdf contexts are exactly 8 bytes. */
 #define CTX_META "otsmeta1"
 #define CTX_FILE "otsfile1"
+#define CTX_LINK "otslink1"
+#define CTX_PASS "otspass1"
 
 /*
  * master = BLAKE2b-256(key = secret, "ots-share-v1" || id): the id enters
@@ -45,9 +47,14 @@ ots_kdf_share_keys(const struct ots_tok *secret, const struct ots_tok *id,
 	derive_master(secret, id, NULL, 0, master);
 	crypto_kdf_derive_from_key(out->k_meta, sizeof(out->k_meta), 1,
 	    CTX_META, master);
+	crypto_kdf_derive_from_key(out->k_link, sizeof(out->k_link), 3,
+	    CTX_LINK, master);
+	memset(out->k_pass, 0, sizeof(out->k_pass));
 	if (pw_key != NULL) {
 		sodium_memzero(master, sizeof(master));
 		derive_master(secret, id, pw_key, OTS_KEY_BYTES, master);
+		crypto_kdf_derive_from_key(out->k_pass, sizeof(out->k_pass), 4,
+		    CTX_PASS, master);
 	}
 	crypto_kdf_derive_from_key(out->k_file, sizeof(out->k_file), 2,
 	    CTX_FILE, master);

@@ -17,12 +17,17 @@
 
 /*
  * The keys of one share.  k_meta seals the file name and type and proves
- * the link secret; k_file encrypts the content.  Wipe with
- * ots_kdf_keys_wipe().
+ * the link secret; k_file encrypts the content.  k_link and k_pass are
+ * proofs only (end-to-end shares, docs/E2E.md): a client that has the
+ * link sends k_link, and with the password k_pass, and the server opens
+ * verifiers with them; neither can decrypt anything.  k_pass is all zero
+ * for an unprotected share.  Wipe with ots_kdf_keys_wipe().
  */
 struct ots_keys {
 	uint8_t k_meta[OTS_KEY_BYTES];
 	uint8_t k_file[OTS_KEY_BYTES];
+	uint8_t k_link[OTS_KEY_BYTES];
+	uint8_t k_pass[OTS_KEY_BYTES];
 };
 
 /*
@@ -57,7 +62,7 @@ bool ots_kdf_params_ok(const struct ots_kdf_params *p);
 /*
  * Argon2id(password, salt) with cost p into out (OTS_KEY_BYTES), through
  * libargon2.  Takes p->kp_mem_kib of memory and real CPU time: callers
- * bound how many run at once (struct ots_kdf_gate).  OTS_ERR_INVAL for
+ * bound how many run at once (fcgi-app's Argon2id gate).  OTS_ERR_INVAL for
  * costs out of bounds, OTS_ERR_NOMEM when Argon2 cannot allocate.
  */
 OTS_WARN_UNUSED enum ots_err ots_kdf_password(const char *pw, size_t len,

@@ -94,43 +94,56 @@ out:
 	return e;
 }
 
-#define CHECK_LABEL "ots-pwcheck-v1"
-#define CHECK_AD_LEN (sizeof(CHECK_LABEL) - 1 + OTS_TOK_BYTES)
+static const char *const check_labels[] = {
+	[OTS_CHECK_PASSWORD] = "ots-pwcheck-v1",
+	[OTS_CHECK_LINK] = "ots-linkcheck-v1",
+};
+#define CHECK_LABEL_MAX 16u
+#define CHECK_AD_MAX (CHECK_LABEL_MAX + OTS_TOK_BYTES)
 
-static void
-make_check_ad(const struct ots_tok *id, uint8_t ad[CHECK_AD_LEN])
+/* label | id into ad; returns its length. */
+static size_t
+make_check_ad(const struct ots_tok *id, enum ots_check which,
+    uint8_t ad[CHECK_AD_MAX])
 {
-	memcpy(ad, CHECK_LABEL, sizeof(CHECK_LABEL) - 1);
-	memcpy(ad + sizeof(CHECK_LABEL) - 1, id->t_raw, OTS_TOK_BYTES);
+	size_t n;
+
+	OTS_ASSERT(which == OTS_CHECK_PASSWORD || which == OTS_CHECK_LINK);
+	n = strlen(check_labels[which]);
+	OTS_ASSERT(n <= CHECK_LABEL_MAX);
+	memcpy(ad, check_labels[which], n);
+	memcpy(ad + n, id->t_raw, OTS_TOK_BYTES);
+	return n + OTS_TOK_BYTES;
 }
 
 void
 ots_meta_seal_check(const uint8_t *key, const struct ots_tok *id,
-    uint8_t *out)
+    enum ots_check which, uint8_t *out)
 {
-	uint8_t ad[CHECK_AD_LEN];
+	uint8_t ad[CHECK_AD_MAX];
+	size_t adlen = make_check_ad(id, which, ad);
 	unsigned long long clen = 0;
 
-	make_check_ad(id, ad);
 	randombytes_buf(out, NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE, &clen, NULL, 0,
-	    ad, sizeof(ad), NULL, out, key);
+	    ad, adlen, NULL, out, key);
 	OTS_ASSERT(clen == TAGB);
 }
 
 enum ots_err
 ots_meta_open_check(const uint8_t *key, const struct ots_tok *id,
-    const uint8_t *blob, size_t len)
+    enum ots_check which, const uint8_t *blob, size_t len)
 {
-	uint8_t ad[CHECK_AD_LEN];
+	uint8_t ad[CHECK_AD_MAX];
+	size_t adlen;
 	uint8_t none[1];
 	unsigned long long plen = 0;
 
 	if (len != OTS_META_CHECK_BYTES)
 		return OTS_ERR_AUTH;
-	make_check_ad(id, ad);
+	adlen = make_check_ad(id, which, ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(none, &plen, NULL,
-	    blob + NONCE, len - NONCE, ad, sizeof(ad), blob, key) != 0 ||
+	    blob + NONCE, len - NONCE, ad, adlen, blob, key) != 0 ||
 	    plen != 0)
 		return OTS_ERR_AUTH;
 	return OTS_OK;

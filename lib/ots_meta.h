@@ -53,17 +53,29 @@ OTS_WARN_UNUSED enum ots_err ots_meta_open(const uint8_t *key,
 #define OTS_META_CHECK_BYTES (24u + 16u)
 
 /*
- * A password-check blob for a protected share: an empty message sealed
- * under the share's k_file (which depends on the password), AD
- * "ots-pwcheck-v1" | id.  Opening it is how a password guess is checked;
- * no password hash is stored.  out gets OTS_META_CHECK_BYTES.
+ * Check blobs: an empty message sealed under a key, AD label | id.
+ * Opening one proves the key without revealing it, and nothing about
+ * the key can be learnt from the blob without it.
+ *	OTS_CHECK_PASSWORD  "ots-pwcheck-v1": under k_file for a server-side
+ *	                    share, k_pass for an end-to-end one; how a
+ *	                    password guess is checked (no hash is stored)
+ *	OTS_CHECK_LINK      "ots-linkcheck-v1": under k_link, how an
+ *	                    end-to-end share checks a link proof
  */
-void ots_meta_seal_check(const uint8_t *key, const struct ots_tok *id,
-    uint8_t *out);
+enum ots_check {
+	OTS_CHECK_PASSWORD = 0,
+	OTS_CHECK_LINK
+};
 
-/* OTS_OK when blob (len bytes, untrusted) opens under key, else
- * OTS_ERR_AUTH. */
+/* Seals a check blob of kind which for share id; out gets
+ * OTS_META_CHECK_BYTES. */
+void ots_meta_seal_check(const uint8_t *key, const struct ots_tok *id,
+    enum ots_check which, uint8_t *out);
+
+/* OTS_OK when blob (len bytes, untrusted) opens under key as a check of
+ * kind which, else OTS_ERR_AUTH. */
 OTS_WARN_UNUSED enum ots_err ots_meta_open_check(const uint8_t *key,
-    const struct ots_tok *id, const uint8_t *blob, size_t len);
+    const struct ots_tok *id, enum ots_check which, const uint8_t *blob,
+    size_t len);
 
 #endif

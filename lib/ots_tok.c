@@ -22,6 +22,13 @@ ots_tok_random(struct ots_tok *tok)
 	encode(tok);
 }
 
+void
+ots_tok_from_raw(const uint8_t raw[OTS_TOK_BYTES], struct ots_tok *tok)
+{
+	memcpy(tok->t_raw, raw, OTS_TOK_BYTES);
+	encode(tok);
+}
+
 enum ots_err
 ots_tok_parse(const char *s, size_t len, struct ots_tok *tok)
 {

@@ -35,6 +35,9 @@ void ots_tok_random(struct ots_tok *tok);
 OTS_WARN_UNUSED enum ots_err ots_tok_parse(const char *s, size_t len,
     struct ots_tok *tok);
 
+/* Fills tok from 16 raw bytes and makes its text form; cannot fail. */
+void ots_tok_from_raw(const uint8_t raw[OTS_TOK_BYTES], struct ots_tok *tok);
+
 /* Wipes tok (it may hold a secret). */
 void ots_tok_wipe(struct ots_tok *tok);
 

@@ -64,7 +64,7 @@ ots_upload_begin(struct ots_store *st, uint64_t max_size,
 	    pw != NULL ? pw->up_key : NULL, &up->u_keys);
 	if (pw != NULL)
 		ots_meta_seal_check(up->u_keys.k_file, &up->u_id,
-		    up->u_check);
+		    OTS_CHECK_PASSWORD, up->u_check);
 	e = ots_store_create(st, &up->u_id, &up->u_tmp);
 	if (e == OTS_OK)
 		e = ots_box_enc_new(up->u_keys.k_file, &up->u_id, tmp_sink, up,

@@ -49,7 +49,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ots_meta_open(key, &id, copy, size, &m) == OTS_OK)
 		abort();
-	if (ots_meta_open_check(key, &id, copy, size) == OTS_OK)
+	if (ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, copy, size) ==
+	    OTS_OK || ots_meta_open_check(key, &id, OTS_CHECK_LINK, copy,
+	    size) == OTS_OK)
 		abort();
 	free(copy);
 	return 0;

@@ -283,7 +283,7 @@ opens(const struct target *t, const uint8_t *k_meta, const uint8_t *k_file)
 	    OTS_ERR_AUTH)
 		return true;
 	if (t->t_protected && ots_meta_open_check(k_file, &t->t_id,
-	    t->t_check, sizeof(t->t_check)) == OTS_OK)
+	    OTS_CHECK_PASSWORD, t->t_check, sizeof(t->t_check)) == OTS_OK)
 		return true;
 	return open_file(t, k_file, &s) == OTS_OK || s.s_len > 0;
 }
@@ -442,8 +442,8 @@ Test(atrest, a_copy_of_disk_and_redis_opens_nothing_without_the_link)
 		cr_assert(memcmp(s.s_p, data[i], SIZE) == 0);
 		if (i == 1)
 			cr_assert_eq(ots_meta_open_check(keys.k_file,
-			    &t[i].t_id, t[i].t_check, sizeof(t[i].t_check)),
-			    OTS_OK);
+			    &t[i].t_id, OTS_CHECK_PASSWORD, t[i].t_check,
+			    sizeof(t[i].t_check)), OTS_OK);
 		free(s.s_p);
 	}
 

@@ -168,6 +168,11 @@ Test(kdf, known_answer_vectors)
 	unhex("c7a08a66dfe42c9825da5db82f6af4cc"
 	    "3a8bbc1a3ba5a3809d52cf5bb74996a9", want);
 	cr_assert(same_key(k.k_file, want), "k_file");
+	unhex("b6afd7cee2d10d4197165631ea6345a2"
+	    "170c78cfe655dab3ac81e8bf61a4024e", want);
+	cr_assert(same_key(k.k_link, want), "k_link");
+	memset(want, 0, sizeof(want));
+	cr_assert(same_key(k.k_pass, want), "k_pass without a password");
 
 	ots_kdf_share_keys(&s, &i, p, &k);
 	unhex("697fc8f5ee5ca3e3aa513290866ecb2d"
@@ -176,9 +181,29 @@ Test(kdf, known_answer_vectors)
 	unhex("0c1f9d0d27cf929107ca81dcc41c3c2f"
 	    "56a4e105c5fc88ddd7dda3233c0ca2f8", want);
 	cr_assert(same_key(k.k_file, want), "k_file with password");
+	/* The link proof does not depend on the password; the password
+	 * proof does. */
+	unhex("b6afd7cee2d10d4197165631ea6345a2"
+	    "170c78cfe655dab3ac81e8bf61a4024e", want);
+	cr_assert(same_key(k.k_link, want), "k_link with password");
+	unhex("e19dd6e1ba94b4ea61831017f7813533"
+	    "e2298cb9a6c8b0baf921450fc633bbb9", want);
+	cr_assert(same_key(k.k_pass, want), "k_pass");
 }
 
-Test(kdf, wipe_zeroes_both_keys)
+Test(kdf, proofs_differ_from_the_keys_that_decrypt)
+{
+	struct ots_keys k;
+
+	ots_kdf_share_keys(&secret, &id, pwk, &k);
+	cr_assert(!same_key(k.k_link, k.k_meta));
+	cr_assert(!same_key(k.k_link, k.k_file));
+	cr_assert(!same_key(k.k_pass, k.k_file));
+	cr_assert(!same_key(k.k_pass, k.k_meta));
+	cr_assert(!same_key(k.k_pass, k.k_link));
+}
+
+Test(kdf, wipe_zeroes_every_key)
 {
 	static const struct ots_keys zero;
 	struct ots_keys k;

@@ -362,17 +362,17 @@ Test(meta, check_blob_opens_under_its_key)
 {
 	uint8_t blob[OTS_META_CHECK_BYTES];
 
-	ots_meta_seal_check(key, &id, blob);
-	cr_assert_eq(ots_meta_open_check(key, &id, blob, sizeof(blob)),
-	    OTS_OK);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, blob,
+	    sizeof(blob)), OTS_OK);
 }
 
 Test(meta, check_blobs_use_fresh_nonces)
 {
 	uint8_t a[OTS_META_CHECK_BYTES], b[OTS_META_CHECK_BYTES];
 
-	ots_meta_seal_check(key, &id, a);
-	ots_meta_seal_check(key, &id, b);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, a);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, b);
 	cr_assert(memcmp(a, b, sizeof(a)) != 0);
 }
 
@@ -382,9 +382,9 @@ Test(meta, check_blob_wrong_key_is_auth)
 
 	memcpy(other, key, sizeof(other));
 	other[0] ^= 0x01;
-	ots_meta_seal_check(key, &id, blob);
-	cr_assert_eq(ots_meta_open_check(other, &id, blob, sizeof(blob)),
-	    OTS_ERR_AUTH);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
+	cr_assert_eq(ots_meta_open_check(other, &id, OTS_CHECK_PASSWORD, blob,
+	    sizeof(blob)), OTS_ERR_AUTH);
 }
 
 Test(meta, check_blob_other_id_is_auth)
@@ -393,9 +393,9 @@ Test(meta, check_blob_other_id_is_auth)
 	struct ots_tok other;
 
 	ots_tok_random(&other);
-	ots_meta_seal_check(key, &id, blob);
-	cr_assert_eq(ots_meta_open_check(key, &other, blob, sizeof(blob)),
-	    OTS_ERR_AUTH);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
+	cr_assert_eq(ots_meta_open_check(key, &other, OTS_CHECK_PASSWORD, blob,
+	    sizeof(blob)), OTS_ERR_AUTH);
 }
 
 Test(meta, check_blob_any_bit_flip_is_auth)
@@ -403,14 +403,14 @@ Test(meta, check_blob_any_bit_flip_is_auth)
 	uint8_t blob[OTS_META_CHECK_BYTES];
 	size_t i;
 
-	ots_meta_seal_check(key, &id, blob);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
 	for (i = 0; i < sizeof(blob); i++) {
 		uint8_t bad[OTS_META_CHECK_BYTES];
 
 		memcpy(bad, blob, sizeof(bad));
 		bad[i] ^= (uint8_t)(0x80u >> (i % 8));
-		cr_assert_eq(ots_meta_open_check(key, &id, bad, sizeof(bad)),
-		    OTS_ERR_AUTH, "flip at %zu accepted", i);
+		cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD,
+		    bad, sizeof(bad)), OTS_ERR_AUTH, "flip at %zu accepted", i);
 	}
 }
 
@@ -418,13 +418,14 @@ Test(meta, check_blob_wrong_length_is_auth)
 {
 	uint8_t blob[OTS_META_CHECK_BYTES + 1];
 
-	ots_meta_seal_check(key, &id, blob);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
 	blob[OTS_META_CHECK_BYTES] = 0;
-	cr_assert_eq(ots_meta_open_check(key, &id, blob,
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, blob,
 	    OTS_META_CHECK_BYTES - 1), OTS_ERR_AUTH);
-	cr_assert_eq(ots_meta_open_check(key, &id, blob,
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, blob,
 	    OTS_META_CHECK_BYTES + 1), OTS_ERR_AUTH);
-	cr_assert_eq(ots_meta_open_check(key, &id, blob, 0), OTS_ERR_AUTH);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, blob,
+	    0), OTS_ERR_AUTH);
 }
 
 Test(meta, sealed_metadata_is_not_a_check_blob)
@@ -436,7 +437,21 @@ Test(meta, sealed_metadata_is_not_a_check_blob)
 
 	memset(&m, 0, sizeof(m));
 	seal_ok(&m, &s);
-	cr_assert_eq(ots_meta_open_check(key, &id, (const uint8_t *)s.b_data,
-	    OTS_META_CHECK_BYTES), OTS_ERR_AUTH);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD,
+	    (const uint8_t *)s.b_data, OTS_META_CHECK_BYTES), OTS_ERR_AUTH);
 	ots_buf_release(&s);
+}
+
+Test(meta, link_and_password_checks_do_not_open_as_each_other)
+{
+	uint8_t blob[OTS_META_CHECK_BYTES];
+
+	ots_meta_seal_check(key, &id, OTS_CHECK_LINK, blob);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_LINK, blob,
+	    sizeof(blob)), OTS_OK);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_PASSWORD, blob,
+	    sizeof(blob)), OTS_ERR_AUTH);
+	ots_meta_seal_check(key, &id, OTS_CHECK_PASSWORD, blob);
+	cr_assert_eq(ots_meta_open_check(key, &id, OTS_CHECK_LINK, blob,
+	    sizeof(blob)), OTS_ERR_AUTH);
 }
