@@ -15,6 +15,17 @@ COPY fcgi-app fcgi-app
 COPY tools tools
 RUN make MODE=release WERROR=1 app
 
+# The web UI's libraries (the QR code, libsodium.js), from npm as pinned in
+# www/package-lock.json, vendored by the same make rule as on a host.
+FROM debian:12-slim AS www
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY GNUmakefile ./
+COPY www www
+RUN make www
+
 FROM debian:12-slim AS app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
@@ -43,6 +54,6 @@ RUN apt-get update \
 COPY nginx-conf/onetimeshare-http.conf nginx-conf/onetimeshare-server.conf \
 	nginx-conf/ots-*.conf /etc/nginx/
 COPY nginx-conf/docker.conf /etc/nginx/nginx.conf
-COPY www /usr/share/onetimeshare/www
+COPY --from=www /src/www /usr/share/onetimeshare/www
 EXPOSE 8080
 CMD ["nginx", "-g", "daemon off;"]
