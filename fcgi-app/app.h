@@ -147,6 +147,17 @@ void route_request(struct req *req);
 
 /* handlers */
 void h_upload_put(struct req *req, struct ots_str name);
+/* End-to-end uploads (h_uploads.c); rest: the path after
+ * /api/v1/uploads, "" or "/..." */
+void h_uploads(struct req *req, struct ots_str rest);
+/* A claimed end-to-end share's lease (h_lease.c): GET fetches the
+ * container again, DELETE confirms. */
+void h_lease(struct req *req, struct ots_str id);
+/* Answers a won end-to-end claim or a lease fetch: the web server sends
+ * the leased file (X-Accel-Redirect or X-Sendfile).  lease_tok NULL: a
+ * fetch (the receiver has the token). */
+void h_lease_send(struct req *req, const struct ots_tok *id,
+    const struct ots_tok *lease_tok, uint64_t until);
 void h_upload_post(struct req *req);
 void h_claim(struct req *req, struct ots_str id);
 /* 410 with a sentence saying why the share is gone. */
@@ -223,5 +234,23 @@ void h_too_many_transfers(struct req *req);
 void h_rfc3339(uint64_t t, char *out);
 /* Answers a fresh upload: the link as a text line, or JSON. */
 void h_upload_answer(struct req *req, const struct ots_upload_result *res);
+/* Answers a fresh end-to-end share: JSON without a link (the client has
+ * the secret and makes the link itself). */
+void h_e2e_answer(struct req *req, const struct ots_upload_result *res);
+/*
+ * The token of "Authorization: Bearer TOKEN" (or of header param alt,
+ * NULL for none), hashed into hash; false when there is none or it is
+ * malformed (nothing sent).
+ */
+bool h_bearer(const struct req *req, const char *alt, char hash[65]);
+/*
+ * Decodes header param name (unpadded base64url) into out, at least min
+ * and at most max bytes; *len the length.  OTS_ERR_NOTFOUND when absent,
+ * OTS_ERR_INVAL when malformed or out of bounds (nothing sent).
+ */
+OTS_WARN_UNUSED enum ots_err h_b64_param(const struct req *req,
+    const char *name, uint8_t *out, size_t min, size_t max, size_t *len);
+/* False (and 404 sent) when end-to-end shares are off (OTS_E2E=0). */
+bool h_e2e_on(struct req *req);
 
 #endif

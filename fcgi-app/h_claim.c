@@ -1,5 +1,6 @@
 /*
- * The claim: POST /d/{id} with key (and later password) in a form body.
+ * The claim: POST /d/{id} with key (and password) in a form body, or,
+ * for an end-to-end share, link_proof (and password_proof).
  *
  * Order matters (docs/SECURITY.md): read the share; verify the key by
  * opening its sealed metadata (a wrong key consumes nothing); run the
@@ -7,8 +8,10 @@
  * before the first byte goes out; stream the plaintext.  A download cut
  * short is gone all the same, by design.
  */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -27,6 +30,8 @@
 
 #define MOD "claim"
 #define KEY_FIELD_MAX 64u
+/* A proof: 32 bytes, 43 characters of unpadded base64url. */
+#define PROOF_FIELD_MAX 64u
 /* A password reservation outlives its Argon2id run by this much (the
  * wait for a run slot comes on top). */
 #define GUESS_LEASE_MS 30000u
@@ -61,13 +66,64 @@ h_gone(struct req *req, enum ots_share_state st)
 	resp_error(req, 410, ots_share_state_str(st), msg);
 }
 
+/* What a claim form carries. */
+struct claim_form {
+	bool cf_key;			/* a key field (maybe malformed) */
+	bool cf_key_ok;			/* ... that parsed: cf_secret */
+	struct ots_tok cf_secret;
+	char *cf_pw;			/* c_password_max + 1 bytes */
+	size_t cf_pw_len;
+	bool cf_link;			/* end-to-end: link_proof */
+	uint8_t cf_link_proof[OTS_KEY_BYTES];
+	bool cf_pass;			/* ... and password_proof */
+	uint8_t cf_pass_proof[OTS_KEY_BYTES];
+};
+
+static void
+form_wipe(struct claim_form *f, size_t pw_max)
+{
+	char *pw = f->cf_pw;
+
+	if (pw != NULL) {
+		sodium_memzero(pw, pw_max + 1u);
+		ots_free(pw);
+	}
+	sodium_memzero(f, sizeof(*f));
+}
+
 /*
- * Reads key (into secret) and password (into pw, c_password_max + 1
- * bytes) from the form body; false when an answer was sent.
+ * Reads a proof field (unpadded base64url of OTS_KEY_BYTES) into out.
+ * A malformed one is kept as all zeros: it proves nothing, and answers
+ * like any wrong proof.
  */
+static enum ots_err
+form_proof(const struct ots_buf *body, const char *name, uint8_t *out,
+    bool *have)
+{
+	char v[PROOF_FIELD_MAX + 1];
+	size_t len = 0, got = 0;
+	enum ots_err e;
+
+	memset(out, 0, OTS_KEY_BYTES);
+	e = ots_form_get(ots_buf_str(body), body->b_len, name, v,
+	    PROOF_FIELD_MAX, &len, have);
+	if (e == OTS_ERR_TOOBIG) {
+		*have = true;
+		return OTS_OK;
+	}
+	if (e != OTS_OK || !*have)
+		return e;
+	if (sodium_base642bin(out, OTS_KEY_BYTES, v, len, NULL, &got, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    got != OTS_KEY_BYTES)
+		memset(out, 0, OTS_KEY_BYTES);
+	sodium_memzero(v, sizeof(v));
+	return OTS_OK;
+}
+
+/* Reads the form body into f; false when an answer was sent. */
 static bool
-read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
-    size_t *pwlen)
+read_form(struct req *req, struct claim_form *f)
 {
 	char key[KEY_FIELD_MAX + 1];
 	struct ots_buf body;
@@ -75,7 +131,6 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 	bool ok = false, have_pw = false;
 	enum ots_err e;
 
-	*have = false;
 	if (req->req_ctype[0] != '\0' && strncasecmp(req->req_ctype,
 	    "application/x-www-form-urlencoded", 33) != 0) {
 		resp_error(req, 415, "unsupported_media_type", "Send the key "
@@ -96,21 +151,30 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 		goto out;
 	}
 	e = ots_form_get(ots_buf_str(&body), body.b_len, "key", key,
-	    KEY_FIELD_MAX, &klen, have);
+	    KEY_FIELD_MAX, &klen, &f->cf_key);
 	if (e == OTS_ERR_TOOBIG) {
-		*have = true;
+		f->cf_key = true;
 		klen = 0;	/* certainly not a key: 403 below */
-	} else if (e != OTS_OK) {
+		e = OTS_OK;
+	}
+	if (e == OTS_OK)
+		e = form_proof(&body, "link_proof", f->cf_link_proof,
+		    &f->cf_link);
+	if (e == OTS_OK)
+		e = form_proof(&body, "password_proof", f->cf_pass_proof,
+		    &f->cf_pass);
+	if (e != OTS_OK) {
 		resp_error(req, 400, "bad_form", "The form is malformed.");
 		goto out;
 	}
-	if (!*have) {
+	if (!f->cf_key && !f->cf_link) {
 		resp_error(req, 400, "missing_key", "Send the key: the part "
 		    "of the link after '#'.");
 		goto out;
 	}
-	e = ots_form_get(ots_buf_str(&body), body.b_len, "password", pw,
-	    req->req_app->a_cfg.c_password_max, pwlen, &have_pw);
+	e = ots_form_get(ots_buf_str(&body), body.b_len, "password",
+	    f->cf_pw, req->req_app->a_cfg.c_password_max, &f->cf_pw_len,
+	    &have_pw);
 	if (e == OTS_ERR_TOOBIG) {
 		resp_error(req, 400, "password_too_long", "The password is too "
 		    "long.");
@@ -120,8 +184,8 @@ read_form(struct req *req, struct ots_tok *secret, bool *have, char *pw,
 		resp_error(req, 400, "bad_form", "The form is malformed.");
 		goto out;
 	}
-	if (ots_tok_parse(key, klen, secret) != OTS_OK)
-		*have = false;
+	f->cf_key_ok = f->cf_key && ots_tok_parse(key, klen, &f->cf_secret) ==
+	    OTS_OK;
 	ok = true;
 out:
 	sodium_memzero(key, sizeof(key));
@@ -157,7 +221,7 @@ stream_file(struct req *req, const struct ots_tok *id,
 		e = ots_name_disposition(meta->m_name, &h);
 	if (e == OTS_OK)
 		e = ots_buf_addf(&h, "\r\nContent-Length: %llu\r\n"
-		    "X-Share-Kind: %s\r\n"
+		    "X-Share-Kind: %s\r\nX-Share-Mode: server\r\n"
 		    "Content-Security-Policy: default-src 'none'; sandbox\r\n",
 		    (unsigned long long)size,
 		    meta->m_kind == OTS_META_TEXT ? "text" : "file");
@@ -353,31 +417,201 @@ file_missing(struct req *req, const struct ots_tok *id)
 	h_gone(req, state);
 }
 
+/*
+ * Reserves a guess and checks an end-to-end share's password proof
+ * against its check (k_pass: the browser ran Argon2id), counted as
+ * check_password counts.  False when an answer was sent.
+ */
+static bool
+check_password_proof(struct req *req, const struct ots_tok *id,
+    const struct ots_share *sh, const struct claim_form *f)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	enum ots_share_state st = OTS_SHARE_UNKNOWN;
+	const char *token = req->req_id;
+	bool ok;
+	enum ots_err e;
+
+	if (!f->cf_pass) {
+		resp_error(req, 403, "password_required", "This share is "
+		    "protected by a password.");
+		return false;
+	}
+	e = ots_share_guess_begin(req->req_worker->w_rds, id, token,
+	    c->c_attempts, GUESS_LEASE_MS, &st);
+	if (e == OTS_ERR_BUSY) {
+		resp_error_x(req, 503, "busy", "Every password attempt this "
+		    "share has left is being checked right now; try again in "
+		    "a moment.", "Retry-After: 1\r\n");
+		return false;
+	}
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		h_gone(req, e == OTS_ERR_GONE ? st : OTS_SHARE_EXPIRED);
+		return false;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return false;
+	}
+	ok = ots_meta_open_check(f->cf_pass_proof, id, OTS_CHECK_PASSWORD,
+	    sh->sh_check, sizeof(sh->sh_check)) == OTS_OK;
+	if (!ok) {
+		settle_wrong(req, id, token);
+		return false;
+	}
+	if (ots_share_guess_right(req->req_worker->w_rds, id, token) != OTS_OK)
+		ots_log_warn(MOD, "req=%s cannot drop a password reservation "
+		    "(it lapses by itself)", req->req_id);
+	return true;
+}
+
+/* With OTS_CLAIM_LEASE=0: the worker sends the container itself, its
+ * file unlinked before the first byte, and there is no resume. */
+static void
+stream_container(struct req *req, uint64_t clen, int fd)
+{
+	char extra[160];
+	enum ots_err e;
+
+	if (ots_str_fmt(extra, sizeof(extra), "Content-Length: %llu\r\n"
+	    "X-Share-Mode: e2e\r\n"
+	    "Content-Security-Policy: default-src 'none'; sandbox\r\n",
+	    (unsigned long long)clen) != OTS_OK)
+		extra[0] = '\0';
+	e = resp_begin(req, 200, "application/octet-stream", extra);
+	while (e == OTS_OK) {
+		ssize_t n = read(fd, req->req_worker->w_buf, OTS_CHUNK_SIZE);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				e = OTS_ERR_IO;
+			break;
+		}
+		e = req_write_body(req, req->req_worker->w_buf, (size_t)n);
+	}
+	if (e == OTS_ERR_SLOW)
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD,
+		    1);
+	if (e != OTS_OK)
+		ots_log_info(MOD, "req=%s download cut short; the share is "
+		    "gone all the same", req->req_id);
+}
+
+/*
+ * The claim of an end-to-end share, after its peek: the link proof opens
+ * the link check (a wrong one counts nothing), the password proof the
+ * password check (counted), then the atomic claim and the answer, which
+ * the web server sends (X-Accel-Redirect) from the leased file.
+ */
+static void
+claim_e2e(struct req *req, const struct ots_tok *id, struct ots_share *sh,
+    const struct claim_form *f)
+{
+	const struct ots_cfg *c = &req->req_app->a_cfg;
+	uint64_t lease = c->c_claim_lease, now, clen = 0;
+	struct ots_tok lease_tok;
+	char lease_hash[65];
+	int fd = -1;
+	enum ots_err e;
+
+	ots_tok_random(&lease_tok);
+	if (f->cf_key) {
+		resp_error(req, 409, "e2e_share", "This share is end-to-end "
+		    "encrypted: only the receiver's browser or the ots client "
+		    "can open it, the server cannot. Open the link in a "
+		    "browser, or run: ots get LINK");
+		goto out;
+	}
+	if (ots_meta_open_check(f->cf_link_proof, id, OTS_CHECK_LINK,
+	    sh->sh_lcheck, sizeof(sh->sh_lcheck)) != OTS_OK) {
+		resp_error(req, 403, "wrong_key", "The key does not open "
+		    "this share. Check that the whole link was copied.");
+		goto out;
+	}
+	if (ots_box_size(sh->sh_size, &clen) != OTS_OK) {
+		resp_from_err(req, OTS_ERR_REDIS);
+		goto out;
+	}
+	/* Without a lease this worker sends the bytes: a transfer slot. */
+	if (lease == 0 && !h_heavy_enter(req, clen > H_SMALL_DOWNLOAD ?
+	    H_CLIENT_NOW : H_CLIENT_NONE))
+		goto out;
+	if (sh->sh_protected && !check_password_proof(req, id, sh, f))
+		goto out;
+	e = ots_store_open_read(req->req_app->a_store, id, &fd);
+	if (e == OTS_ERR_NOTFOUND) {
+		file_missing(req, id);
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	/* Fresh: the sweeper spares a file whose share is gone for a grace
+	 * after its mtime, and this one must reach ots-lease/ first. */
+	if (futimens(fd, NULL) != 0)
+		ots_log_warn(MOD, "req=%s cannot stamp a file before its claim",
+		    req->req_id);
+	ots_tok_hash_hex(&lease_tok, lease_hash);
+	now = ots_now();
+	e = ots_share_claim(req->req_worker->w_rds, id, now,
+	    c->c_tombstone_ttl, lease, lease > 0 ? lease_hash : NULL, sh);
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		h_gone(req, e == OTS_ERR_GONE ? sh->sh_state :
+		    OTS_SHARE_EXPIRED);
+		goto out;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		goto out;
+	}
+	if (lease == 0) {
+		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
+			ots_log_err(MOD, "req=%s cannot unlink a claimed file "
+			    "(the sweeper will)", req->req_id);
+		stream_container(req, clen, fd);
+		goto out;
+	}
+	e = ots_store_lease(req->req_app->a_store, id);
+	if (e != OTS_OK) {
+		ots_log_err(MOD, "req=%s a won claim's file cannot be leased",
+		    req->req_id);
+		resp_from_err(req, OTS_ERR_IO);
+		goto out;
+	}
+	h_lease_send(req, id, &lease_tok, now + lease);
+out:
+	if (fd >= 0)
+		close(fd);
+	ots_tok_wipe(&lease_tok);
+}
+
 void
 h_claim(struct req *req, struct ots_str id_raw)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
-	struct ots_tok id, secret;
+	struct claim_form f;
+	struct ots_tok id;
 	struct ots_share sh;
 	struct ots_keys keys;
 	struct ots_meta meta;
-	bool have_key = false;
 	int fd = -1;
-	char *pw = NULL;
-	size_t pwlen = 0;
 	enum ots_err e = OTS_OK;
 
-	memset(&secret, 0, sizeof(secret));
+	memset(&f, 0, sizeof(f));
+	memset(&sh, 0, sizeof(sh));
 	memset(&keys, 0, sizeof(keys));
 	memset(&meta, 0, sizeof(meta));
 	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_CLAIM))
 		return;
-	pw = ots_malloc(c->c_password_max + 1u);
-	if (pw == NULL) {
+	f.cf_pw = ots_malloc(c->c_password_max + 1u);
+	if (f.cf_pw == NULL) {
 		resp_from_err(req, OTS_ERR_NOMEM);
 		return;
 	}
-	if (!read_form(req, &secret, &have_key, pw, &pwlen))
+	if (!read_form(req, &f))
 		goto out;
 	e = ots_share_peek(req->req_worker->w_rds, &id, &sh);
 	if (e != OTS_OK) {
@@ -392,12 +626,22 @@ h_claim(struct req *req, struct ots_str id_raw)
 		h_gone(req, sh.sh_state);
 		goto out;
 	}
-	if (have_key) {
-		ots_kdf_share_keys(&secret, &id, NULL, &keys);
+	if (sh.sh_e2e) {
+		claim_e2e(req, &id, &sh, &f);
+		goto out;
+	}
+	if (f.cf_link) {
+		resp_error(req, 400, "not_e2e", "This share is not end-to-end "
+		    "encrypted: send the key (key=, the part of the link after "
+		    "'#'), not a proof.");
+		goto out;
+	}
+	if (f.cf_key_ok) {
+		ots_kdf_share_keys(&f.cf_secret, &id, NULL, &keys);
 		e = ots_meta_open(keys.k_meta, &id, sh.sh_meta,
 		    sh.sh_meta_len, &meta);
 	}
-	if (!have_key || e == OTS_ERR_AUTH) {
+	if (!f.cf_key_ok || e == OTS_ERR_AUTH) {
 		resp_error(req, 403, "wrong_key", "The key does not open "
 		    "this share. Check that the whole link was copied.");
 		goto out;
@@ -411,8 +655,8 @@ h_claim(struct req *req, struct ots_str id_raw)
 	if (!h_heavy_enter(req, sh.sh_protected || sh.sh_size >
 	    H_SMALL_DOWNLOAD ? H_CLIENT_NOW : H_CLIENT_NONE))
 		goto out;
-	if (sh.sh_protected && !check_password(req, &id, &secret, &sh, pw,
-	    pwlen, &keys))
+	if (sh.sh_protected && !check_password(req, &id, &f.cf_secret, &sh,
+	    f.cf_pw, f.cf_pw_len, &keys))
 		goto out;
 	/* Open the file before the claim: once the claim deletes the share,
 	 * the sweeper may remove the file, and the winner must still have
@@ -427,7 +671,7 @@ h_claim(struct req *req, struct ots_str id_raw)
 		goto out;
 	}
 	e = ots_share_claim(req->req_worker->w_rds, &id, ots_now(),
-	    c->c_tombstone_ttl, &sh);
+	    c->c_tombstone_ttl, 0, NULL, &sh);
 	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
 		h_gone(req, e == OTS_ERR_GONE ? sh.sh_state
 		    : OTS_SHARE_EXPIRED);
@@ -445,17 +689,15 @@ h_claim(struct req *req, struct ots_str id_raw)
 	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
 out:
 	if (req->req_status == 200)
-		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLAIMS_WON, 1);
+		ots_metrics_add(req->req_app->a_metrics, sh.sh_e2e ?
+		    OTS_M_CLAIMS_WON_E2E : OTS_M_CLAIMS_WON, 1);
 	else if (req->req_status == 410)
-		ots_metrics_add(req->req_app->a_metrics, OTS_M_CLAIMS_LOST, 1);
+		ots_metrics_add(req->req_app->a_metrics, sh.sh_e2e ?
+		    OTS_M_CLAIMS_LOST_E2E : OTS_M_CLAIMS_LOST, 1);
 	if (fd >= 0)
 		close(fd);
 	h_heavy_leave(req);
-	ots_tok_wipe(&secret);
 	ots_kdf_keys_wipe(&keys);
 	sodium_memzero(&meta, sizeof(meta));
-	if (pw != NULL) {
-		sodium_memzero(pw, c->c_password_max + 1u);
-		ots_free(pw);
-	}
+	form_wipe(&f, c->c_password_max);
 }

@@ -3,6 +3,7 @@
  * fresh upload.
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -116,6 +117,79 @@ h_upload_answer(struct req *req, const struct ots_upload_result *res)
 	/* The link carries the secret: releasing wipes it. */
 	ots_buf_release(&link);
 	ots_buf_release(&body);
+}
+
+void
+h_e2e_answer(struct req *req, const struct ots_upload_result *res)
+{
+	struct ots_buf body;
+	char when[32];
+	enum ots_err e;
+
+	h_rfc3339(res->ur_expires, when);
+	ots_buf_init(&body, 512);
+	e = ots_buf_addf(&body, "{\"id\":\"%s\",\"mode\":\"e2e\","
+	    "\"size\":%llu,\"expires_at\":\"%s\",\"expires_at_unix\":%llu,"
+	    "\"owner_token\":\"%s\"}\n", res->ur_id.t_str,
+	    (unsigned long long)res->ur_size, when,
+	    (unsigned long long)res->ur_expires, res->ur_owner.t_str);
+	if (e == OTS_OK)
+		resp_send(req, 201, "application/json", NULL, body.b_data,
+		    body.b_len);
+	else
+		resp_from_err(req, e);
+	/* The owner token: releasing wipes it. */
+	ots_buf_release(&body);
+}
+
+bool
+h_bearer(const struct req *req, const char *alt, char hash[65])
+{
+	const char *auth = req_param(req, "HTTP_AUTHORIZATION");
+	const char *tok = alt != NULL ? req_param(req, alt) : NULL;
+	struct ots_tok t;
+	bool ok;
+
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
+		tok = auth + 7;
+	ok = tok != NULL && ots_tok_parse(tok, strlen(tok), &t) == OTS_OK;
+	if (ok)
+		ots_tok_hash_hex(&t, hash);
+	ots_tok_wipe(&t);
+	return ok;
+}
+
+enum ots_err
+h_b64_param(const struct req *req, const char *name, uint8_t *out,
+    size_t min, size_t max, size_t *len)
+{
+	const char *v = req_param(req, name);
+	size_t vlen;
+
+	*len = 0;
+	if (v == NULL)
+		return OTS_ERR_NOTFOUND;
+	vlen = strlen(v);
+	/* Unpadded base64url: 4 characters per 3 bytes, never a lone one. */
+	if (vlen > (max / 3) * 4 + (max % 3 == 0 ? 0 : max % 3 + 1) ||
+	    vlen % 4 == 1)
+		return OTS_ERR_INVAL;
+	if (sodium_base642bin(out, max, v, vlen, NULL, len, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || *len < min) {
+		*len = 0;
+		return OTS_ERR_INVAL;
+	}
+	return OTS_OK;
+}
+
+bool
+h_e2e_on(struct req *req)
+{
+	if (req->req_app->a_cfg.c_e2e)
+		return true;
+	resp_error(req, 404, "e2e_off", "End-to-end shares are turned off on "
+	    "this server (OTS_E2E=0).");
+	return false;
 }
 
 bool

@@ -22,6 +22,7 @@ struct ready {
 	bool r_limits;
 	bool r_disk;		/* writable */
 	bool r_space;		/* OTS_READY_MIN_FREE free */
+	bool r_leases;		/* the web server can read leased files */
 };
 
 /* The cached result; guarded by ready_lock. */
@@ -48,6 +49,9 @@ check_now(struct req *req)
 	r.r_disk = ots_store_probe(app->a_store) == OTS_OK;
 	r.r_space = ots_store_free_bytes(app->a_store, &free_bytes) ==
 	    OTS_OK && free_bytes >= app->a_cfg.c_ready_min_free;
+	/* A claim it could not send would be consumed all the same. */
+	r.r_leases = !app->a_cfg.c_e2e || app->a_cfg.c_claim_lease == 0 ||
+	    ots_store_lease_ready(app->a_store);
 	return r;
 }
 
@@ -77,13 +81,15 @@ h_health_ready(struct req *req)
 		pthread_mutex_unlock(&ready_lock);
 	}
 	slots = ots_gate_free_slots(req->req_app->a_heavy) > 0;
-	ok = r.r_redis && r.r_limits && r.r_disk && r.r_space && slots;
+	ok = r.r_redis && r.r_limits && r.r_disk && r.r_space && r.r_leases &&
+	    slots;
 	if (ots_str_fmt(body, sizeof(body), "{\"status\":\"%s\",\"checks\":"
 	    "{\"redis\":\"%s\",\"limits_redis\":\"%s\",\"data_dir\":\"%s\","
-	    "\"disk_space\":\"%s\",\"transfer_slots\":\"%s\"}}\n",
+	    "\"disk_space\":\"%s\",\"transfer_slots\":\"%s\","
+	    "\"lease_access\":\"%s\"}}\n",
 	    ok ? "ok" : "unavailable", word(r.r_redis), word(r.r_limits),
-	    word(r.r_disk), r.r_space ? "ok" : "low", slots ? "ok" : "full") !=
-	    OTS_OK)
+	    word(r.r_disk), r.r_space ? "ok" : "low", slots ? "ok" : "full",
+	    word(r.r_leases)) != OTS_OK)
 		body[0] = '\0';
 	resp_send(req, ok ? 200 : 503, "application/json", NULL, body,
 	    strlen(body));

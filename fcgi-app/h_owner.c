@@ -6,7 +6,6 @@
  * Only a hash of the token is stored (in the receipt).
  */
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
@@ -22,17 +21,8 @@
 static bool
 owner_hash(struct req *req, char hash[65])
 {
-	const char *auth = req_param(req, "HTTP_AUTHORIZATION");
-	const char *tok = req_param(req, "HTTP_X_OWNER_TOKEN");
-	struct ots_tok t;
-	bool ok;
+	bool ok = h_bearer(req, "HTTP_X_OWNER_TOKEN", hash);
 
-	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0)
-		tok = auth + 7;
-	ok = tok != NULL && ots_tok_parse(tok, strlen(tok), &t) == OTS_OK;
-	if (ok)
-		ots_tok_hash_hex(&t, hash);
-	ots_tok_wipe(&t);
 	if (!ok)
 		resp_error(req, 403, "wrong_owner_token", "Send the owner token "
 		    "from the upload answer (Authorization: Bearer TOKEN).");
@@ -135,6 +125,14 @@ h_status(struct req *req, struct ots_str id_raw)
 	if (e == OTS_OK)
 		e = add_time(&b, "ended_at", rc.r_ended_at);
 	if (e == OTS_OK)
+		e = ots_buf_addf(&b, ",\"mode\":\"%s\"", rc.r_e2e ? "e2e" :
+		    "server");
+	/* An end-to-end claim's download lease (docs/E2E.md). */
+	if (e == OTS_OK && rc.r_e2e)
+		e = add_time(&b, "lease_until", rc.r_lease_until);
+	if (e == OTS_OK && rc.r_e2e)
+		e = add_time(&b, "lease_ended_at", rc.r_lease_ended_at);
+	if (e == OTS_OK)
 		e = ots_buf_adds(&b, "}\n");
 	if (e == OTS_OK)
 		resp_send(req, 200, "application/json", NULL, b.b_data,
@@ -154,12 +152,21 @@ h_config(struct req *req)
 	ots_buf_init(&b, 1024);
 	e = ots_buf_addf(&b, "{\"max_size\":%llu,\"expiry\":{\"default\":%llu,"
 	    "\"min\":%llu,\"max\":%llu},\"passwords\":true,"
-	    "\"password_max\":%u,\"password_attempts\":%u}\n",
+	    "\"password_max\":%u,\"password_attempts\":%u,"
+	    "\"password_cost\":{\"mem_kib\":%u,\"time\":%u,\"lanes\":1}",
 	    (unsigned long long)c->c_max_size,
 	    (unsigned long long)c->c_expiry_default,
 	    (unsigned long long)c->c_expiry_min,
 	    (unsigned long long)c->c_expiry_max, c->c_password_max,
-	    c->c_attempts);
+	    c->c_attempts, c->c_argon2.kp_mem_kib, c->c_argon2.kp_time);
+	/* What the web UI and ots need for end-to-end shares. */
+	if (e == OTS_OK)
+		e = ots_buf_addf(&b, ",\"e2e\":{\"enabled\":%s,"
+		    "\"part_max\":%llu,\"claim_lease\":%llu,"
+		    "\"memory_max\":%llu}}\n", c->c_e2e ? "true" : "false",
+		    (unsigned long long)c->c_part_max,
+		    (unsigned long long)c->c_claim_lease,
+		    (unsigned long long)c->c_blob_max);
 	if (e == OTS_OK)
 		resp_send(req, 200, "application/json", NULL, b.b_data,
 		    b.b_len);

@@ -269,6 +269,12 @@ main(int argc, char **argv)
 	if (ots_store_open(app.a_cfg.c_data_dir, app.a_cfg.c_durable,
 	    &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
+	if (app.a_cfg.c_e2e && app.a_cfg.c_claim_lease > 0 &&
+	    !ots_store_lease_ready(app.a_store))
+		ots_log_err(MOD, "the web server cannot read leased files: "
+		    "the data dir and its ots-lease/ must let the web server's "
+		    "group through, and files/ be setgid to that group "
+		    "(docs/OPERATIONS.md); /health/ready says unavailable");
 	ots_metrics_init(&metrics);
 	app.a_metrics = &metrics;
 	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)

@@ -48,6 +48,8 @@ resp_reason(int status)
 		return "Method Not Allowed";
 	case 408:
 		return "Request Timeout";
+	case 409:
+		return "Conflict";
 	case 410:
 		return "Gone";
 	case 411:
@@ -105,8 +107,9 @@ resp_send(struct req *req, int status, const char *ctype, const char *extra,
 	enum ots_err e;
 
 	ots_buf_init(&h, 4096);
+	/* A 204 has no body and no Content-Length (RFC 9110 §8.6). */
 	e = ots_str_fmt(cl, sizeof(cl), "Content-Length: %zu\r\n", len);
-	if (e == OTS_OK)
+	if (e == OTS_OK && status != 204)
 		e = ots_buf_adds(&h, cl);
 	if (e == OTS_OK && extra != NULL)
 		e = ots_buf_adds(&h, extra);

@@ -143,6 +143,10 @@ route_request(struct req *req)
 		return;
 	if (strip_prefix(req->req_path, API_FILES, &rest)) {
 		route_files(req, rest);
+	} else if (strip_prefix(req->req_path, "/api/v1/uploads", &rest)) {
+		h_uploads(req, rest);
+	} else if (strip_prefix(req->req_path, "/api/v1/leases/", &rest)) {
+		h_lease(req, rest);
 	} else if (strip_prefix(req->req_path, SHARE_PAGE, &rest)) {
 		route_share(req, rest);
 	} else if (ots_str_eq(req->req_path, "/api/v1/admin/shares")) {

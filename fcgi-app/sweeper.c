@@ -60,11 +60,17 @@ sweep_once(struct sweeper *s)
 	    app->a_cfg.c_sweep_grace, app->a_cfg.c_part_max_age, &st);
 	if (e != OTS_OK)
 		ots_log_warn(MOD, "sweep stopped early: %s", ots_err_str(e));
-	if (st.ss_removed > 0 || st.ss_parts_removed > 0)
-		ots_log_info(MOD, "removed %llu of %llu files and %llu stale "
-		    "temp files", (unsigned long long)st.ss_removed,
+	if (st.ss_removed > 0 || st.ss_parts_removed > 0 ||
+	    st.ss_uploads_removed > 0)
+		ots_log_info(MOD, "removed %llu of %llu files, %llu stale "
+		    "temp files and %llu abandoned uploads",
+		    (unsigned long long)st.ss_removed,
 		    (unsigned long long)st.ss_files,
-		    (unsigned long long)st.ss_parts_removed);
+		    (unsigned long long)st.ss_parts_removed,
+		    (unsigned long long)st.ss_uploads_removed);
+	if (st.ss_uploads_removed > 0)
+		ots_metrics_add(app->a_metrics, OTS_M_UPLOADS_ABANDONED,
+		    st.ss_uploads_removed);
 	if (ots_store_usage(app->a_store, &files, &bytes) == OTS_OK &&
 	    ots_metrics_set_stored(s->sw_rds, files, bytes) != OTS_OK)
 		ots_log_debug(MOD, "cannot store the usage gauges");
@@ -73,8 +79,30 @@ sweep_once(struct sweeper *s)
 		    "by itself)");
 }
 
-/* Every second: add this process's counts to the shared metrics; every
- * sweep interval: sweep.  Counts are flushed once more at shutdown. */
+/* Removes the leased files whose lease ended (every second: a lease ends
+ * "at once", docs/E2E.md). */
+static void
+end_leases(struct sweeper *s)
+{
+	uint64_t removed = 0;
+	enum ots_err e;
+
+	e = ots_sweep_leases(s->sw_rds, s->sw_app->a_store, ots_now(),
+	    &removed);
+	if (e != OTS_OK)
+		ots_log_debug(MOD, "leases left for the next second: %s",
+		    ots_err_str(e));
+	if (removed > 0) {
+		ots_metrics_add(s->sw_app->a_metrics, OTS_M_LEASE_LAPSED,
+		    removed);
+		ots_log_info(MOD, "removed %llu leased files (lease ended)",
+		    (unsigned long long)removed);
+	}
+}
+
+/* Every second: add this process's counts to the shared metrics and end
+ * the leases that lapsed; every sweep interval: sweep.  Counts are
+ * flushed once more at shutdown. */
 static void *
 sweeper_main(void *arg)
 {
@@ -82,6 +110,8 @@ sweeper_main(void *arg)
 	uint64_t due = next_sweep(s->sw_app);
 
 	while (nap(s->sw_app, 1000)) {
+		if (s->sw_app->a_cfg.c_e2e)
+			end_leases(s);
 		if (ots_metrics_flush(s->sw_app->a_metrics, s->sw_rds) !=
 		    OTS_OK)
 			ots_log_debug(MOD, "metrics kept for the next flush");

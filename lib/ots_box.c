@@ -24,6 +24,7 @@
 
 _Static_assert(OFF_SS + SS_HEADER == OTS_BOX_HEADER_BYTES,
     "container header layout");
+_Static_assert(OFF_SS == OTS_BOX_FIXED_BYTES, "container header layout");
 
 struct ots_box_enc {
 	crypto_secretstream_xchacha20poly1305_state e_st;
@@ -169,17 +170,27 @@ ots_box_dec_new(const uint8_t *key, const struct ots_tok *id,
 	return OTS_OK;
 }
 
+enum ots_err
+ots_box_check_header(const uint8_t *h, size_t n, const uint8_t *id_raw)
+{
+	int bad = 0;
+
+	if (n < OTS_BOX_FIXED_BYTES)
+		return OTS_ERR_CRYPTO;
+	bad |= memcmp(h, MAGIC, 4) != 0;
+	bad |= h[4] != VERSION || h[5] != 0 || h[6] != 0 || h[7] != 0;
+	bad |= get_u32le(h + OFF_CHUNK) != OTS_CHUNK_SIZE;
+	bad |= memcmp(h + OFF_ID, id_raw, OTS_TOK_BYTES) != 0;
+	return bad ? OTS_ERR_CRYPTO : OTS_OK;
+}
+
 static enum ots_err
 open_header(struct ots_box_dec *dec)
 {
 	const uint8_t *h = dec->d_header;
-	int bad = 0;
 
-	bad |= memcmp(h, MAGIC, 4) != 0;
-	bad |= h[4] != VERSION || h[5] != 0 || h[6] != 0 || h[7] != 0;
-	bad |= get_u32le(h + OFF_CHUNK) != OTS_CHUNK_SIZE;
-	bad |= memcmp(h + OFF_ID, dec->d_id, OTS_TOK_BYTES) != 0;
-	if (bad)
+	if (ots_box_check_header(h, sizeof(dec->d_header), dec->d_id) !=
+	    OTS_OK)
 		return OTS_ERR_CRYPTO;
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&dec->d_st,
 	    h + OFF_SS, dec->d_key) != 0)

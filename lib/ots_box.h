@@ -24,6 +24,8 @@
 #include "ots_util.h"
 
 #define OTS_BOX_HEADER_BYTES 52u
+/* The header's bytes before the secretstream header: fixed for an id. */
+#define OTS_BOX_FIXED_BYTES 28u
 
 /* Receives output; a non-OK return stops the stream with that error. */
 typedef enum ots_err (*ots_box_sink_fn)(void *ctx, const uint8_t *p,
@@ -77,6 +79,15 @@ void ots_box_dec_free(struct ots_box_dec *dec);
  */
 OTS_WARN_UNUSED enum ots_err ots_box_decrypt_fd(const uint8_t *key,
     const struct ots_tok *id, int fd, ots_box_sink_fn sink, void *ctx);
+
+/*
+ * Does h (n bytes, at least OTS_BOX_FIXED_BYTES) start a container of
+ * this version and chunk size for the share whose raw id is id_raw?  For
+ * containers made by a client (end-to-end shares): the server cannot
+ * check more than that.  OTS_ERR_CRYPTO when not.
+ */
+OTS_WARN_UNUSED enum ots_err ots_box_check_header(const uint8_t *h, size_t n,
+    const uint8_t *id_raw);
 
 /* The container size for plain plaintext bytes; OTS_ERR_TOOBIG on overflow. */
 OTS_WARN_UNUSED enum ots_err ots_box_size(uint64_t plain, uint64_t *out);

@@ -49,6 +49,12 @@ ots_cfg_defaults(struct ots_cfg *c)
 	c->c_min_rate = 1024;
 	c->c_rate_window_ms = 30000;
 	c->c_ready_min_free = OTS_MAX_SIZE_DEFAULT;
+	c->c_e2e = true;
+	c->c_part_max = 16u * 1024u * 1024u;
+	c->c_upload_idle = 600;
+	c->c_upload_max_age = 86400;
+	c->c_claim_lease = 600;
+	c->c_blob_max = 256u * 1024u * 1024u;
 	c->c_sweep_interval = 15;
 	c->c_sweep_grace = 30;
 	c->c_part_max_age = 300;
@@ -425,6 +431,78 @@ load_transfers(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	return OTS_OK;
 }
 
+/* "1"/"on" or "0"/"off". */
+static enum ots_err
+get_bool(const char *v, const char *name, bool *out, char *err, size_t errlen)
+{
+	if (strcmp(v, "1") == 0 || strcmp(v, "on") == 0)
+		*out = true;
+	else if (strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+		*out = false;
+	else
+		return bad(err, errlen, name, "must be on or off (1 or 0)");
+	return OTS_OK;
+}
+
+static enum ots_err
+load_e2e(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	const char *v;
+	uint64_t n = 0;
+	enum ots_err e;
+
+	v = get(ctx, "OTS_E2E");
+	if (v != NULL && v[0] != '\0' &&
+	    (e = get_bool(v, "OTS_E2E", &c->c_e2e, err, errlen)) != OTS_OK)
+		return e;
+	v = get(ctx, "OTS_UPLOAD_PART_MAX");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		    n < 64u * 1024u || n > 256u * 1024u * 1024u)
+			return bad(err, errlen, "OTS_UPLOAD_PART_MAX", "must be a "
+			    "size from 64K to 256M (and below nginx's "
+			    "client_max_body_size for /api/v1/uploads/)");
+		c->c_part_max = n;
+	}
+	v = get(ctx, "OTS_UPLOAD_IDLE");
+	if (v != NULL && v[0] != '\0' && (e = get_duration(v,
+	    "OTS_UPLOAD_IDLE", 10, &c->c_upload_idle, err, errlen)) != OTS_OK)
+		return e;
+	v = get(ctx, "OTS_UPLOAD_MAX_AGE");
+	if (v != NULL && v[0] != '\0' && (e = get_duration(v,
+	    "OTS_UPLOAD_MAX_AGE", 60, &c->c_upload_max_age, err, errlen)) !=
+	    OTS_OK)
+		return e;
+	v = get(ctx, "OTS_CLAIM_LEASE");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_duration(v, strlen(v), &n) != OTS_OK ||
+		    n > 86400)
+			return bad(err, errlen, "OTS_CLAIM_LEASE", "must be a "
+			    "duration from 0 (no lease) to 1d");
+		c->c_claim_lease = n;
+	}
+	v = get(ctx, "OTS_SENDFILE");
+	if (v != NULL && v[0] != '\0') {
+		if (strcmp(v, "x-accel-redirect") == 0)
+			c->c_sendfile_lighttpd = false;
+		else if (strcmp(v, "x-sendfile") == 0)
+			c->c_sendfile_lighttpd = true;
+		else
+			return bad(err, errlen, "OTS_SENDFILE", "must be "
+			    "x-accel-redirect (nginx) or x-sendfile (lighttpd)");
+	}
+	v = get(ctx, "OTS_E2E_BLOB_MAX");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		    n < 1024u * 1024u || n > 4ull << 30)
+			return bad(err, errlen, "OTS_E2E_BLOB_MAX", "must be a "
+			    "size from 1M to 4G");
+		c->c_blob_max = n;
+	}
+	return OTS_OK;
+}
+
 enum ots_err
 ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
     size_t errlen)
@@ -496,7 +574,8 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		return bad(err, errlen, "OTS_TRUSTED_PROXIES", "must be a "
 		    "comma-separated list of addresses or CIDR blocks "
 		    "(at most 32)");
-	if ((e = load_transfers(c, get, ctx, err, errlen)) != OTS_OK)
+	if ((e = load_transfers(c, get, ctx, err, errlen)) != OTS_OK ||
+	    (e = load_e2e(c, get, ctx, err, errlen)) != OTS_OK)
 		return e;
 	if (GET("OTS_SWEEP_INTERVAL") && (e = get_duration(v,
 	    "OTS_SWEEP_INTERVAL", 1, &c->c_sweep_interval, err, errlen)) !=
@@ -652,6 +731,21 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 	if (e == OTS_OK)
 		e = ots_buf_addf(o, "OTS_READY_MIN_FREE=%llu\n",
 		    (unsigned long long)c->c_ready_min_free);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_E2E=%s\nOTS_UPLOAD_PART_MAX=%llu\n",
+		    c->c_e2e ? "on" : "off",
+		    (unsigned long long)c->c_part_max);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_UPLOAD_IDLE", c->c_upload_idle);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_UPLOAD_MAX_AGE",
+		    c->c_upload_max_age);
+	if (e == OTS_OK)
+		e = describe_duration(o, "OTS_CLAIM_LEASE", c->c_claim_lease);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_SENDFILE=%s\nOTS_E2E_BLOB_MAX=%llu\n",
+		    c->c_sendfile_lighttpd ? "x-sendfile" : "x-accel-redirect",
+		    (unsigned long long)c->c_blob_max);
 	if (e == OTS_OK)
 		e = describe_duration(o, "OTS_SWEEP_INTERVAL",
 		    c->c_sweep_interval);

@@ -79,6 +79,18 @@ struct ots_cfg {
 	uint64_t c_ready_min_free;	/* bytes free on the data dir's file
 					 * system below which not ready */
 
+	/* End-to-end shares (docs/E2E.md). */
+	bool c_e2e;			/* the routes are on */
+	uint64_t c_part_max;		/* bytes of one upload part */
+	uint64_t c_upload_idle;		/* seconds an upload may idle */
+	uint64_t c_upload_max_age;	/* seconds an upload may take */
+	uint64_t c_claim_lease;		/* seconds a claim may be fetched
+					 * again; 0: unlinked before the
+					 * first byte, no resume */
+	bool c_sendfile_lighttpd;	/* X-Sendfile, not X-Accel-Redirect */
+	uint64_t c_blob_max;		/* told to browsers: the most they
+					 * hold in memory */
+
 	uint64_t c_sweep_interval;	/* seconds between sweeps */
 	uint64_t c_sweep_grace;		/* seconds a new file is spared */
 	uint64_t c_part_max_age;	/* seconds before a .part is stale */

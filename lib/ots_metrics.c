@@ -16,12 +16,19 @@ static const struct {
 	const char *name;	/* Prometheus name and labels */
 	const char *help;	/* NULL: same family as the line before */
 } counters[OTS_M_COUNT] = {
-	[OTS_M_UPLOADS] = { "uploads", "ots_uploads_total",
-	    "Shares created." },
-	[OTS_M_CLAIMS_WON] = { "claims_won", "ots_claims_total{result=\"won\"}",
+	[OTS_M_UPLOADS] = { "uploads", "ots_uploads_total{mode=\"server\"}",
+	    "Shares created, server-side or end-to-end encrypted." },
+	[OTS_M_UPLOADS_E2E] = { "uploads_e2e",
+	    "ots_uploads_total{mode=\"e2e\"}", NULL },
+	[OTS_M_CLAIMS_WON] = { "claims_won",
+	    "ots_claims_total{result=\"won\",mode=\"server\"}",
 	    "Claims that got the content, and claims that found it gone." },
+	[OTS_M_CLAIMS_WON_E2E] = { "claims_won_e2e",
+	    "ots_claims_total{result=\"won\",mode=\"e2e\"}", NULL },
 	[OTS_M_CLAIMS_LOST] = { "claims_lost",
-	    "ots_claims_total{result=\"gone\"}", NULL },
+	    "ots_claims_total{result=\"gone\",mode=\"server\"}", NULL },
+	[OTS_M_CLAIMS_LOST_E2E] = { "claims_lost_e2e",
+	    "ots_claims_total{result=\"gone\",mode=\"e2e\"}", NULL },
 	[OTS_M_BYTES_IN] = { "bytes_in", "ots_bytes_received_total",
 	    "Request body bytes received by the workers." },
 	[OTS_M_BYTES_OUT] = { "bytes_out", "ots_bytes_sent_total",
@@ -56,6 +63,17 @@ static const struct {
 	    "Transfers cut off for running below OTS_TRANSFER_MIN_RATE." },
 	[OTS_M_SLOW_DOWNLOAD] = { "slow_download",
 	    "ots_slow_transfers_cut_total{direction=\"download\"}", NULL },
+	[OTS_M_PARTS] = { "parts", "ots_upload_parts_total",
+	    "Parts of end-to-end uploads stored." },
+	[OTS_M_UPLOADS_ABANDONED] = { "uploads_abandoned",
+	    "ots_uploads_abandoned_total", "End-to-end uploads never "
+	    "committed, removed after OTS_UPLOAD_IDLE." },
+	[OTS_M_LEASE_CONFIRMED] = { "lease_confirmed",
+	    "ots_leases_ended_total{how=\"confirmed\"}", "Download leases "
+	    "of end-to-end claims ended: confirmed by the receiver, or "
+	    "lapsed (OTS_CLAIM_LEASE)." },
+	[OTS_M_LEASE_LAPSED] = { "lease_lapsed",
+	    "ots_leases_ended_total{how=\"lapsed\"}", NULL },
 };
 
 static const int statuses[OTS_METRICS_STATUSES] = { 200, 201, 204, 400, 403,
@@ -65,7 +83,8 @@ static const char *const routes[OTS_METRICS_ROUTES] = {
 	"/api/v1/files/{name}", "/api/v1/files", "/d/{id}",
 	"/api/v1/files/{id}", "/api/v1/files/{id}/status", "/api/v1/config",
 	"/api/v1/admin/shares", "/api/v1/admin/shares/{id}", "/health/live",
-	"/health/ready", "/metrics", "-" };
+	"/health/ready", "/metrics", "/api/v1/uploads", "/api/v1/uploads/{id}",
+	"/api/v1/uploads/{id}/commit", "/api/v1/leases/{id}", "-" };
 
 /* Upper bounds of the buckets, in milliseconds. */
 static const uint64_t bounds_ms[OTS_METRICS_BUCKETS] = { 1, 5, 10, 25, 50,

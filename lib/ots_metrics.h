@@ -15,9 +15,12 @@
 #include "ots_util.h"
 
 enum ots_metric {
-	OTS_M_UPLOADS = 0,	/* shares created */
+	OTS_M_UPLOADS = 0,	/* shares created, server-side */
+	OTS_M_UPLOADS_E2E,	/* ... end-to-end */
 	OTS_M_CLAIMS_WON,
+	OTS_M_CLAIMS_WON_E2E,
 	OTS_M_CLAIMS_LOST,	/* lost the race, or already gone */
+	OTS_M_CLAIMS_LOST_E2E,
 	OTS_M_BYTES_IN,
 	OTS_M_BYTES_OUT,
 	OTS_M_WRONG_PASSWORDS,
@@ -32,11 +35,15 @@ enum ots_metric {
 	OTS_M_CLIENT_BUSY,	/* refused: the client's transfers in flight */
 	OTS_M_SLOW_UPLOAD,	/* cut off below OTS_TRANSFER_MIN_RATE */
 	OTS_M_SLOW_DOWNLOAD,
+	OTS_M_PARTS,		/* end-to-end upload parts stored */
+	OTS_M_UPLOADS_ABANDONED,	/* ... uploads swept, never committed */
+	OTS_M_LEASE_CONFIRMED,	/* leases ended by their receiver */
+	OTS_M_LEASE_LAPSED,	/* ... by time (their files swept) */
 	OTS_M_COUNT
 };
 
 /* The routes latency is kept for (request log patterns). */
-#define OTS_METRICS_ROUTES 12
+#define OTS_METRICS_ROUTES 16
 /* Histogram bucket bounds in milliseconds, then +Inf. */
 #define OTS_METRICS_BUCKETS 12
 /* Statuses counted one by one; anything else counts as "other". */

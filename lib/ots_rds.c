@@ -41,6 +41,10 @@ static const struct {
 	[OTS_SCRIPT_UNLOCK] = { ots_lua_unlock, &ots_lua_unlock_len },
 	[OTS_SCRIPT_METRICS] = { ots_lua_metrics, &ots_lua_metrics_len },
 	[OTS_SCRIPT_BUSY] = { ots_lua_busy, &ots_lua_busy_len },
+	[OTS_SCRIPT_LEASE] = { ots_lua_lease, &ots_lua_lease_len },
+	[OTS_SCRIPT_UPCREATE] = { ots_lua_upcreate, &ots_lua_upcreate_len },
+	[OTS_SCRIPT_UPPART] = { ots_lua_uppart, &ots_lua_uppart_len },
+	[OTS_SCRIPT_UPCOMMIT] = { ots_lua_upcommit, &ots_lua_upcommit_len },
 };
 
 enum ots_err

@@ -129,8 +129,8 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 {
 	char ttl[24], rttl[24], size[24], created[24], expires[24], kdf[48];
 	struct keys k;
-	const char *argv[12];
-	size_t argvlen[12];
+	const char *argv[13];
+	size_t argvlen[13];
 	redisReply *rep = NULL;
 	enum ots_err e;
 	int i;
@@ -167,7 +167,9 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 	argvlen[9] = n->sn_salt != NULL ? OTS_KDF_SALT_BYTES : 0;
 	argvlen[10] = strlen(argv[10]);
 	argvlen[11] = n->sn_salt != NULL ? OTS_META_CHECK_BYTES : 0;
-	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 12, argv, argvlen, &rep);
+	argv[12] = n->sn_lcheck != NULL ? (const char *)n->sn_lcheck : "";
+	argvlen[12] = n->sn_lcheck != NULL ? OTS_META_CHECK_BYTES : 0;
+	e = ots_rds_eval(r, OTS_SCRIPT_REGISTER, 2, 13, argv, argvlen, &rep);
 	if (e != OTS_OK)
 		return e;
 	e = decoded(ots_share_decode_register(rep), "register.lua");
@@ -190,8 +192,10 @@ read_gone(const redisReply *rep, struct ots_share *out)
 {
 	enum ots_err e;
 
-	if (rep->elements != 6)
+	if (rep->elements != 7 || rep->element[6]->type != REDIS_REPLY_STRING)
 		return OTS_ERR_REDIS;
+	out->sh_e2e = rep->element[6]->len == 1 &&
+	    rep->element[6]->str[0] == '1';
 	out->sh_state = parse_state(rep->element[1]);
 	if (out->sh_state == OTS_SHARE_UNKNOWN ||
 	    out->sh_state == OTS_SHARE_AVAILABLE)
@@ -261,13 +265,31 @@ read_protection(const redisReply *salt, const redisReply *kdf,
 	return OTS_OK;
 }
 
+/* e2e "1" with its 40-byte link check, or "" and "". */
+static enum ots_err
+read_e2e(const redisReply *e2e, const redisReply *lcheck,
+    struct ots_share *out)
+{
+	if (e2e->type != REDIS_REPLY_STRING ||
+	    lcheck->type != REDIS_REPLY_STRING)
+		return OTS_ERR_REDIS;
+	if (e2e->len == 0)
+		return lcheck->len == 0 ? OTS_OK : OTS_ERR_REDIS;
+	if (e2e->len != 1 || e2e->str[0] != '1' ||
+	    lcheck->len != OTS_META_CHECK_BYTES)
+		return OTS_ERR_REDIS;
+	out->sh_e2e = true;
+	memcpy(out->sh_lcheck, lcheck->str, OTS_META_CHECK_BYTES);
+	return OTS_OK;
+}
+
 static enum ots_err
 read_available(const redisReply *rep, struct ots_share *out)
 {
 	const redisReply *meta;
 	enum ots_err e;
 
-	if (rep->elements != 9)
+	if (rep->elements != 11)
 		return OTS_ERR_REDIS;
 	out->sh_state = OTS_SHARE_AVAILABLE;
 	e = get_u64(rep->element[1], &out->sh_size);
@@ -284,6 +306,8 @@ read_available(const redisReply *rep, struct ots_share *out)
 	memcpy(out->sh_meta, meta->str, meta->len);
 	out->sh_meta_len = meta->len;
 	e = get_u64(rep->element[8], &out->sh_attempts);
+	if (e == OTS_OK)
+		e = read_e2e(rep->element[9], rep->element[10], out);
 	if (e != OTS_OK)
 		return e;
 	return read_protection(rep->element[5], rep->element[6],
@@ -334,11 +358,12 @@ ots_share_decode_peek(const redisReply *rep, struct ots_share *out)
 
 enum ots_err
 ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
-    uint64_t receipt_ttl, struct ots_share *out)
+    uint64_t receipt_ttl, uint64_t lease_secs, const char *lease_hash,
+    struct ots_share *out)
 {
-	char snow[24], sttl[24];
+	char snow[24], sttl[24], slease[24];
 	struct keys k;
-	const char *argv[4];
+	const char *argv[6];
 	redisReply *rep = NULL;
 	enum ots_err e;
 
@@ -347,13 +372,18 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 	if (ots_str_fmt(snow, sizeof(snow), "%llu",
 	    (unsigned long long)now) != OTS_OK ||
 	    ots_str_fmt(sttl, sizeof(sttl), "%llu",
-	    (unsigned long long)receipt_ttl) != OTS_OK)
+	    (unsigned long long)receipt_ttl) != OTS_OK ||
+	    ots_str_fmt(slease, sizeof(slease), "%llu",
+	    (unsigned long long)(lease_hash != NULL ? lease_secs : 0)) !=
+	    OTS_OK)
 		return OTS_ERR_INVAL;
 	argv[0] = k.k_share;
 	argv[1] = k.k_receipt;
 	argv[2] = snow;
 	argv[3] = sttl;
-	e = ots_rds_eval(r, OTS_SCRIPT_CLAIM, 2, 4, argv, NULL, &rep);
+	argv[4] = slease;
+	argv[5] = lease_hash != NULL ? lease_hash : "";
+	e = ots_rds_eval(r, OTS_SCRIPT_CLAIM, 2, 6, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
 	e = decoded(ots_share_decode_claim(rep, now, out), "claim.lua");
@@ -615,7 +645,7 @@ ots_share_decode_status(const redisReply *rep, struct ots_receipt *out)
 		return e;
 	if (ots_str_eq(tag, "unknown") && rep->elements == 1)
 		return OTS_OK;
-	if (rep->elements != 7)
+	if (rep->elements != 10)
 		return OTS_ERR_REDIS;
 	/* The tag is the state: a word we do not know is a broken reply,
 	 * not "no receipt". */
@@ -640,10 +670,78 @@ ots_share_decode_status(const redisReply *rep, struct ots_receipt *out)
 	if (e == OTS_OK) {
 		memcpy(out->r_owner, owner->str, owner->len);
 		out->r_owner[owner->len] = '\0';
-	} else {
-		memset(out, 0, sizeof(*out));
 	}
+	if (e == OTS_OK && (rep->element[7]->type != REDIS_REPLY_STRING ||
+	    rep->element[7]->len > 1))
+		e = OTS_ERR_REDIS;
+	if (e == OTS_OK)
+		out->r_e2e = rep->element[7]->len == 1 &&
+		    rep->element[7]->str[0] == '1';
+	if (e == OTS_OK)
+		e = get_u64(rep->element[8], &out->r_lease_until);
+	if (e == OTS_OK)
+		e = get_u64(rep->element[9], &out->r_lease_ended_at);
+	if (e != OTS_OK)
+		memset(out, 0, sizeof(*out));
 	return e;
+}
+
+enum ots_err
+ots_share_lease(struct ots_rds *r, const struct ots_tok *id,
+    enum ots_lease_op op, uint64_t now, const char *lease_hash,
+    uint64_t *until)
+{
+	static const char *const ops[] = { [OTS_LEASE_CHECK] = "check",
+		[OTS_LEASE_END] = "end", [OTS_LEASE_LAPSE] = "lapse" };
+	char snow[24];
+	struct keys k;
+	const char *argv[4];
+	redisReply *rep = NULL;
+	enum ots_err e;
+
+	*until = 0;
+	make_keys(id, &k);
+	if (ots_str_fmt(snow, sizeof(snow), "%llu",
+	    (unsigned long long)now) != OTS_OK)
+		return OTS_ERR_INVAL;
+	argv[0] = k.k_receipt;
+	argv[1] = ops[op];
+	argv[2] = snow;
+	argv[3] = lease_hash != NULL ? lease_hash : "";
+	e = ots_rds_eval(r, OTS_SCRIPT_LEASE, 1, 4, argv, NULL, &rep);
+	if (e != OTS_OK)
+		return e;
+	e = decoded(ots_share_decode_lease(rep, op, until), "lease.lua");
+	freeReplyObject(rep);
+	return e;
+}
+
+enum ots_err
+ots_share_decode_lease(const redisReply *rep, enum ots_lease_op op,
+    uint64_t *until)
+{
+	struct ots_str tag;
+	enum ots_err e;
+
+	*until = 0;
+	e = reply_tag(rep, &tag);
+	if (e != OTS_OK)
+		return e;
+	if (ots_str_eq(tag, "unknown") && rep->elements == 1)
+		return OTS_ERR_NOTFOUND;
+	if (ots_str_eq(tag, "ended") && rep->elements == 1)
+		return OTS_ERR_GONE;
+	if (op == OTS_LEASE_LAPSE)
+		return ots_str_eq(tag, "running") && rep->elements == 1 ?
+		    OTS_OK : OTS_ERR_REDIS;
+	if (ots_str_eq(tag, "forbidden") && rep->elements == 1)
+		return OTS_ERR_AUTH;
+	if (op == OTS_LEASE_END)
+		return ots_str_eq(tag, "ok") && rep->elements == 1 ? OTS_OK :
+		    OTS_ERR_REDIS;
+	if (!ots_str_eq(tag, "ok") || rep->elements != 2)
+		return OTS_ERR_REDIS;
+	return get_u64(rep->element[1], until);
 }
 
 enum ots_err

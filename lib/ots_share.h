@@ -44,6 +44,9 @@ struct ots_share {
 	struct ots_kdf_params sh_kdf;
 	uint8_t sh_check[OTS_META_CHECK_BYTES];	/* password check */
 	uint64_t sh_attempts;		/* wrong passwords so far */
+	bool sh_e2e;			/* end-to-end: encrypted by the
+					 * client (docs/E2E.md) */
+	uint8_t sh_lcheck[OTS_META_CHECK_BYTES];	/* e2e: link check */
 };
 
 /* A share's receipt, for its owner. */
@@ -55,6 +58,24 @@ struct ots_receipt {
 	uint64_t r_claimed_at;		/* 0 unless claimed */
 	uint64_t r_ended_at;		/* revoked or locked at, else 0 */
 	char r_owner[65];		/* owner-token hash (hex) or "" */
+	bool r_e2e;
+	uint64_t r_lease_until;		/* claimed e2e: the lease's end, 0 */
+	uint64_t r_lease_ended_at;	/* confirmed or lapsed at, else 0 */
+};
+
+/*
+ * What the client of an end-to-end share made and the server keeps
+ * (docs/E2E.md), none of which it can open: the sealed name, the link
+ * check under k_link and, for a protected share, the Argon2id salt and
+ * cost and the password check under k_pass.
+ */
+struct ots_e2e_seal {
+	const uint8_t *es_meta;
+	size_t es_meta_len;
+	const uint8_t *es_lcheck;	/* OTS_META_CHECK_BYTES */
+	const uint8_t *es_salt;		/* OTS_KDF_SALT_BYTES, NULL: none */
+	struct ots_kdf_params es_kdf;
+	const uint8_t *es_check;	/* OTS_META_CHECK_BYTES */
 };
 
 /* What a new share registers. */
@@ -70,6 +91,8 @@ struct ots_share_new {
 	const uint8_t *sn_salt;		/* OTS_KDF_SALT_BYTES */
 	struct ots_kdf_params sn_kdf;
 	const uint8_t *sn_check;	/* OTS_META_CHECK_BYTES */
+	/* End-to-end shares only (NULL otherwise): the link check. */
+	const uint8_t *sn_lcheck;	/* OTS_META_CHECK_BYTES */
 };
 
 /* "available", "claimed" ...; never NULL. */
@@ -88,11 +111,31 @@ OTS_WARN_UNUSED enum ots_err ots_share_peek(struct ots_rds *r,
  * The atomic one-time claim.  OTS_OK: this caller won, out->sh_size is
  * set.  OTS_ERR_GONE: claimed, expired, revoked or locked (out->sh_state
  * says which).  OTS_ERR_NOTFOUND: no such share.  The receipt then lives
- * receipt_ttl seconds.
+ * receipt_ttl seconds.  lease_secs > 0 gives the winner a download lease
+ * (end-to-end shares) until now + lease_secs, for the token whose hash is
+ * lease_hash (hex); 0 and NULL for none.
  */
 OTS_WARN_UNUSED enum ots_err ots_share_claim(struct ots_rds *r,
     const struct ots_tok *id, uint64_t now, uint64_t receipt_ttl,
-    struct ots_share *out);
+    uint64_t lease_secs, const char *lease_hash, struct ots_share *out);
+
+/* The download lease of a claimed end-to-end share (lib/lua/lease.lua). */
+enum ots_lease_op {
+	OTS_LEASE_CHECK,	/* may lease_hash's holder fetch it now? */
+	OTS_LEASE_END,		/* its holder confirms: the lease ends */
+	OTS_LEASE_LAPSE		/* the sweeper: has it ended? */
+};
+
+/*
+ * Runs op on share id's lease at now.  CHECK and END: OTS_OK for the
+ * holder of a running lease (*until its end), OTS_ERR_AUTH for another
+ * token, OTS_ERR_GONE when no lease runs any more.  LAPSE: OTS_ERR_GONE
+ * once the lease ended (it is marked so: its file may go), OTS_OK while
+ * it runs.  OTS_ERR_NOTFOUND when there is no receipt.
+ */
+OTS_WARN_UNUSED enum ots_err ots_share_lease(struct ots_rds *r,
+    const struct ots_tok *id, enum ots_lease_op op, uint64_t now,
+    const char *lease_hash, uint64_t *until);
 
 /*
  * Password guesses, counted atomically across processes (lib/lua/
@@ -170,5 +213,7 @@ OTS_WARN_UNUSED enum ots_err ots_share_decode_status(const redisReply *rep,
     struct ots_receipt *out);
 OTS_WARN_UNUSED enum ots_err ots_share_decode_exists(const redisReply *rep,
     bool *exists);
+OTS_WARN_UNUSED enum ots_err ots_share_decode_lease(const redisReply *rep,
+    enum ots_lease_op op, uint64_t *until);
 
 #endif

@@ -21,6 +21,10 @@
 struct ots_store {
 	int s_tmp;	/* DATA/tmp */
 	int s_files;	/* DATA/files */
+	int s_uploads;	/* DATA/uploads */
+	int s_leases;	/* DATA/ots-lease */
+	mode_t s_root_mode;	/* DATA's, at open */
+	gid_t s_root_gid;
 	bool s_durable;
 	bool s_unnamed;	/* O_TMPFILE and linkat work in files/ */
 	/* Concurrent commits share files/'s fsync (sync_files_dir()). */
@@ -39,13 +43,26 @@ errno_err(int err)
 }
 
 static int
-open_subdir(int parent, const char *name)
+open_subdir(int parent, const char *name, mode_t mode)
 {
+	struct stat sb;
 	int fd;
 
-	if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
+	if (mkdirat(parent, name, mode) != 0 && errno != EEXIST)
 		return -1;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	/* The mode whatever the umask (the service's is 0077), and for a
+	 * folder made by an older version; the setgid bit it inherited
+	 * stays (a chmod by a non-member of its group would drop it, so
+	 * there is none when the mode is right). */
+	if (fstat(fd, &sb) != 0 || ((sb.st_mode & 0777) != mode &&
+	    fchmod(fd, mode | (sb.st_mode & S_ISGID)) != 0)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -89,6 +106,7 @@ probe_unnamed(struct ots_store *st)
 enum ots_err
 ots_store_open(const char *dir, bool durable, struct ots_store **out)
 {
+	struct stat sb;
 	struct ots_store *st = NULL;
 	int root = -1;
 	enum ots_err e = OTS_ERR_IO;
@@ -106,6 +124,12 @@ ots_store_open(const char *dir, bool durable, struct ots_store **out)
 	}
 	st->s_tmp = -1;
 	st->s_files = -1;
+	if (fstat(root, &sb) == 0) {
+		st->s_root_mode = sb.st_mode;
+		st->s_root_gid = sb.st_gid;
+	}
+	st->s_uploads = -1;
+	st->s_leases = -1;
 	st->s_durable = durable;
 	if (pthread_mutex_init(&st->s_sync_mu, NULL) != 0) {
 		e = OTS_ERR_NOMEM;
@@ -117,11 +141,16 @@ ots_store_open(const char *dir, bool durable, struct ots_store **out)
 		goto out;
 	}
 	st->s_sync_init = true;
-	st->s_tmp = open_subdir(root, "tmp");
-	st->s_files = open_subdir(root, "files");
-	if (st->s_tmp < 0 || st->s_files < 0) {
-		ots_log_err_errno(MOD, errno,
-		    "cannot open tmp/ or files/ in the data directory");
+	st->s_tmp = open_subdir(root, "tmp", 0700);
+	st->s_files = open_subdir(root, "files", 0700);
+	st->s_uploads = open_subdir(root, "uploads", 0700);
+	/* The web server's group may go through, not list: it opens the
+	 * leased files it is sent to, by name (docs/E2E.md). */
+	st->s_leases = open_subdir(root, "ots-lease", 0710);
+	if (st->s_tmp < 0 || st->s_files < 0 || st->s_uploads < 0 ||
+	    st->s_leases < 0) {
+		ots_log_err_errno(MOD, errno, "cannot open tmp/, files/, "
+		    "uploads/ or ots-lease/ in the data directory");
 		goto out;
 	}
 	st->s_unnamed = probe_unnamed(st);
@@ -147,6 +176,10 @@ ots_store_close(struct ots_store *st)
 		close(st->s_tmp);
 	if (st->s_files >= 0)
 		close(st->s_files);
+	if (st->s_uploads >= 0)
+		close(st->s_uploads);
+	if (st->s_leases >= 0)
+		close(st->s_leases);
 	if (st->s_sync_init) {
 		pthread_cond_destroy(&st->s_sync_cv);
 		pthread_mutex_destroy(&st->s_sync_mu);
@@ -204,8 +237,11 @@ ots_store_create(struct ots_store *st, const struct ots_tok *id,
 	if (t->t_fd < 0) {
 		int err = errno;
 
-		/* Not ours to remove later: it may be another writer's. */
+		/* Not ours to remove later: it may be another writer's
+		 * (the same client-drawn id twice at once: taken). */
 		t->t_name[0] = '\0';
+		if (err == EEXIST)
+			return OTS_ERR_INVAL;
 		ots_log_err_errno(MOD, err, "cannot create temp file");
 		return errno_err(err);
 	}
@@ -255,7 +291,10 @@ name_file(struct ots_store *st, struct ots_store_tmp *t, const char *final)
 {
 	if (t->t_unnamed)
 		return link_unnamed(st, t->t_fd, final);
-	if (renameat(st->s_tmp, t->t_name, st->s_files, final) != 0)
+	/* Never over another share's file: a client may draw the id
+	 * (end-to-end shares), and one already taken is refused. */
+	if (renameat2(st->s_tmp, t->t_name, st->s_files, final,
+	    RENAME_NOREPLACE) != 0)
 		return -1;
 	t->t_name[0] = '\0';
 	return 0;
@@ -324,8 +363,10 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 	return OTS_OK;
 fail:
 	err = errno;
-	ots_log_err_errno(MOD, err, "cannot commit upload");
 	ots_store_abort(st, t);
+	if (err == EEXIST)
+		return OTS_ERR_INVAL;
+	ots_log_err_errno(MOD, err, "cannot commit upload");
 	return errno_err(err);
 }
 
@@ -440,10 +481,13 @@ our_name(const char *name, bool parts)
 }
 
 enum ots_err
-ots_store_scan(struct ots_store *st, bool parts, ots_store_visit_fn fn,
-    void *ctx, uint64_t *removed)
+ots_store_scan(struct ots_store *st, enum ots_store_dir dir,
+    ots_store_visit_fn fn, void *ctx, uint64_t *removed)
 {
-	int dfd = parts ? st->s_tmp : st->s_files;
+	bool parts = dir == OTS_STORE_TEMPS || dir == OTS_STORE_UPLOADS;
+	int dfd = dir == OTS_STORE_TEMPS ? st->s_tmp : dir == OTS_STORE_UPLOADS ?
+	    st->s_uploads : dir == OTS_STORE_LEASES ? st->s_leases :
+	    st->s_files;
 	int fd;
 	DIR *d;
 	struct dirent *ent;
@@ -508,5 +552,210 @@ ots_store_usage(struct ots_store *st, uint64_t *files, uint64_t *bytes)
 		*bytes += (uint64_t)sb.st_size;
 	}
 	closedir(d);
+	return OTS_OK;
+}
+
+/* "ID.part" of id into name (OTS_TOK_STRSZ + 5). */
+static void
+part_name(const struct ots_tok *id, char name[OTS_TOK_STRSZ + 5])
+{
+	if (ots_str_fmt(name, OTS_TOK_STRSZ + 5, "%s.part", id->t_str) !=
+	    OTS_OK)
+		OTS_ASSERT(!"part name does not fit");
+}
+
+enum ots_err
+ots_store_part_create(struct ots_store *st, const struct ots_tok *id)
+{
+	char name[OTS_TOK_STRSZ + 5];
+	int fd;
+
+	part_name(id, name);
+	fd = openat(st->s_uploads, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == EEXIST)
+			return OTS_ERR_INVAL;
+		ots_log_err_errno(MOD, err, "cannot create an upload's file");
+		return errno_err(err);
+	}
+	close(fd);
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_open(struct ots_store *st, const struct ots_tok *id, int *fd)
+{
+	char name[OTS_TOK_STRSZ + 5];
+
+	part_name(id, name);
+	*fd = openat(st->s_uploads, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd >= 0)
+		return OTS_OK;
+	if (errno == ENOENT)
+		return OTS_ERR_NOTFOUND;
+	ots_log_err_errno(MOD, errno, "cannot open an upload's file");
+	return OTS_ERR_IO;
+}
+
+enum ots_err
+ots_store_part_write(int fd, uint64_t offset, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)offset);
+
+		if (w < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			if (err != ENOSPC && err != EDQUOT)
+				ots_log_err_errno(MOD, err,
+				    "cannot write an upload's file");
+			return errno_err(err);
+		}
+		p += w;
+		n -= (size_t)w;
+		offset += (uint64_t)w;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_begin(int fd, uint64_t offset)
+{
+	/* Bytes past the stored offset are a failed part's: never kept. */
+	if (ftruncate(fd, (off_t)offset) != 0) {
+		ots_log_err_errno(MOD, errno, "cannot cut an upload's file");
+		return errno_err(errno);
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_settle(struct ots_store *st, int fd)
+{
+	if (sync_and_stamp(st, fd) != 0) {
+		int err = errno;
+
+		ots_log_err_errno(MOD, err, "cannot sync an upload's file");
+		return errno_err(err);
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_head(int fd, uint8_t *head, size_t n, uint64_t *size)
+{
+	struct stat sb;
+	ssize_t r;
+
+	if (fstat(fd, &sb) != 0)
+		return OTS_ERR_IO;
+	*size = (uint64_t)sb.st_size;
+	do
+		r = pread(fd, head, n, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		ots_log_err_errno(MOD, errno, "cannot read an upload's file");
+		return OTS_ERR_IO;
+	}
+	if ((size_t)r != n)
+		return OTS_ERR_TRUNC;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_commit(struct ots_store *st, const struct ots_tok *id)
+{
+	char name[OTS_TOK_STRSZ + 5];
+	int fd = -1, err = 0;
+
+	part_name(id, name);
+	fd = openat(st->s_uploads, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? OTS_ERR_NOTFOUND : OTS_ERR_IO;
+	if (sync_and_stamp(st, fd) != 0 || renameat2(st->s_uploads, name,
+	    st->s_files, id->t_str, RENAME_NOREPLACE) != 0)
+		err = errno;
+	else if (st->s_durable)
+		err = sync_files_dir(st);
+	close(fd);
+	if (err == EEXIST)
+		return OTS_ERR_INVAL;
+	if (err != 0) {
+		ots_log_err_errno(MOD, err, "cannot commit an upload's file");
+		return errno_err(err);
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_uncommit(struct ots_store *st, const struct ots_tok *id)
+{
+	char name[OTS_TOK_STRSZ + 5];
+
+	part_name(id, name);
+	if (renameat2(st->s_files, id->t_str, st->s_uploads, name,
+	    RENAME_NOREPLACE) != 0) {
+		ots_log_err_errno(MOD, errno, "cannot move an upload's file "
+		    "back");
+		return OTS_ERR_IO;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_part_remove(struct ots_store *st, const struct ots_tok *id)
+{
+	char name[OTS_TOK_STRSZ + 5];
+
+	part_name(id, name);
+	if (unlinkat(st->s_uploads, name, 0) != 0 && errno != ENOENT) {
+		ots_log_err_errno(MOD, errno, "cannot remove an upload's file");
+		return OTS_ERR_IO;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_lease(struct ots_store *st, const struct ots_tok *id)
+{
+	/* Readable by the group first, while files/ still keeps the web
+	 * server out; then where it may go. */
+	if (fchmodat(st->s_files, id->t_str, 0640, 0) != 0 ||
+	    renameat(st->s_files, id->t_str, st->s_leases, id->t_str) != 0) {
+		if (errno == ENOENT)
+			return OTS_ERR_NOTFOUND;
+		ots_log_err_errno(MOD, errno, "cannot lease a claimed file");
+		return OTS_ERR_IO;
+	}
+	return OTS_OK;
+}
+
+bool
+ots_store_lease_ready(struct ots_store *st)
+{
+	struct stat files, leases;
+	gid_t born;
+
+	if (fstat(st->s_files, &files) != 0 ||
+	    fstat(st->s_leases, &leases) != 0)
+		return false;
+	/* The group a new file in files/ gets (and keeps, leased). */
+	born = (files.st_mode & S_ISGID) != 0 ? files.st_gid : getegid();
+	return born == leases.st_gid && (leases.st_mode & S_IXGRP) != 0 &&
+	    (st->s_root_mode & S_IXGRP) != 0 && st->s_root_gid == leases.st_gid;
+}
+
+enum ots_err
+ots_store_lease_remove(struct ots_store *st, const struct ots_tok *id)
+{
+	if (unlinkat(st->s_leases, id->t_str, 0) != 0 && errno != ENOENT) {
+		ots_log_err_errno(MOD, errno, "cannot remove a leased file");
+		return OTS_ERR_IO;
+	}
 	return OTS_OK;
 }

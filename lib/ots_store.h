@@ -4,6 +4,11 @@
  *	DATA/files/ID		a committed container
  *	DATA/tmp/ID.part	an upload being written, where the file system
  *				cannot make unnamed files
+ *	DATA/uploads/ID.part	an end-to-end upload, arriving in parts
+ *				(docs/E2E.md)
+ *	DATA/ots-lease/ID	a claimed end-to-end container the web server
+ *				sends (mode 0640: readable by its group, the
+ *				web server's, and nothing else)
  *
  * An upload is written to an unnamed file (O_TMPFILE) in files/, synced,
  * given its name (linkat) and the directory synced, so a committed file
@@ -63,8 +68,9 @@ OTS_WARN_UNUSED enum ots_err ots_store_write(struct ots_store_tmp *t,
     const uint8_t *p, size_t n);
 
 /*
- * Makes the file durable and moves it to files/ID.  On error the temp
- * file is removed.  t is closed either way.
+ * Makes the file durable and moves it to files/ID, never over a file
+ * there: OTS_ERR_INVAL when files/ID exists (an id drawn by a client,
+ * taken).  On error the temp file is removed.  t is closed either way.
  */
 OTS_WARN_UNUSED enum ots_err ots_store_commit(struct ots_store *st,
     struct ots_store_tmp *t);
@@ -93,20 +99,30 @@ OTS_WARN_UNUSED enum ots_err ots_store_open_read(struct ots_store *st,
 OTS_WARN_UNUSED enum ots_err ots_store_remove(struct ots_store *st,
     const struct ots_tok *id);
 
+/* The folders a scan walks. */
+enum ots_store_dir {
+	OTS_STORE_FILES = 0,	/* files/ID */
+	OTS_STORE_TEMPS,	/* tmp/ID.part */
+	OTS_STORE_UPLOADS,	/* uploads/ID.part */
+	OTS_STORE_LEASES	/* ots-lease/ID */
+};
+
 /*
- * Called for each entry the scan visits: name (an id in files/, or
- * "ID.part" in tmp/), its mtime (seconds since the epoch).  Set *remove
- * to unlink it; a non-OK return stops the scan with that error.
+ * Called for each entry the scan visits: name (an id in files/ and
+ * ots-lease/, "ID.part" in tmp/ and uploads/), its mtime (seconds since
+ * the epoch).  Set *remove to unlink it; a non-OK return stops the scan
+ * with that error.
  */
 typedef enum ots_err (*ots_store_visit_fn)(void *ctx, const char *name,
     uint64_t mtime, bool *remove);
 
 /*
- * Visits every committed file (parts false) or every temp file (parts
- * true); names that are not ours are skipped.  *removed counts unlinks.
+ * Visits every file of folder dir; names that are not ours are skipped.
+ * *removed counts unlinks.
  */
-OTS_WARN_UNUSED enum ots_err ots_store_scan(struct ots_store *st, bool parts,
-    ots_store_visit_fn fn, void *ctx, uint64_t *removed);
+OTS_WARN_UNUSED enum ots_err ots_store_scan(struct ots_store *st,
+    enum ots_store_dir dir, ots_store_visit_fn fn, void *ctx,
+    uint64_t *removed);
 
 /* Counts the committed files and their bytes. */
 OTS_WARN_UNUSED enum ots_err ots_store_usage(struct ots_store *st,
@@ -117,6 +133,71 @@ OTS_WARN_UNUSED enum ots_err ots_store_usage(struct ots_store *st,
  * a file in tmp/.  For readiness checks.
  */
 OTS_WARN_UNUSED enum ots_err ots_store_probe(struct ots_store *st);
+
+/*
+ * End-to-end uploads: uploads/ID.part, written in parts by any worker.
+ * create: a new empty file (OTS_ERR_INVAL when one exists).  open: for
+ * writing parts and reading its header back; *fd owned by the caller.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_part_create(struct ots_store *st,
+    const struct ots_tok *id);
+OTS_WARN_UNUSED enum ots_err ots_store_part_open(struct ots_store *st,
+    const struct ots_tok *id, int *fd);
+
+/* Writes n bytes at offset of an open part file.  OTS_ERR_NOSPACE when
+ * the disk is full. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_write(int fd, uint64_t offset,
+    const uint8_t *p, size_t n);
+
+/* Before a part is written at offset: drops whatever a failed part left
+ * past it. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_begin(int fd, uint64_t offset);
+
+/* After a part: its bytes are durable (OTS_DURABLE) before the offset
+ * moves past them, and the mtime says the upload is alive. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_settle(struct ots_store *st,
+    int fd);
+
+/* Reads the first n bytes of an open part file into head and its size
+ * into *size.  OTS_ERR_TRUNC when it is shorter than n. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_head(int fd, uint8_t *head,
+    size_t n, uint64_t *size);
+
+/*
+ * Makes a complete part file durable (as ots_store_commit does) and moves
+ * it to files/ID, never replacing a file there (OTS_ERR_INVAL: taken).
+ * OTS_ERR_NOTFOUND when there is no such part file.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_part_commit(struct ots_store *st,
+    const struct ots_tok *id);
+
+/* Moves files/ID back to uploads/ID.part (a commit whose registration
+ * failed, so that it may be tried again). */
+OTS_WARN_UNUSED enum ots_err ots_store_part_uncommit(struct ots_store *st,
+    const struct ots_tok *id);
+
+/* Removes uploads/ID.part; a missing file is OTS_OK. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_remove(struct ots_store *st,
+    const struct ots_tok *id);
+
+/*
+ * Hands files/ID to the web server for the lease of a claim: mode 0640,
+ * moved to ots-lease/ID.  OTS_ERR_NOTFOUND when there is no such file.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_lease(struct ots_store *st,
+    const struct ots_tok *id);
+
+/*
+ * Can the web server read what ots_store_lease() hands it?  True when
+ * the data dir and ots-lease/ let their group through and a new file in
+ * files/ is born in ots-lease/'s group (files/ setgid, or the worker's
+ * own group): docs/OPERATIONS.md.
+ */
+bool ots_store_lease_ready(struct ots_store *st);
+
+/* Removes ots-lease/ID (the lease ended); a missing file is OTS_OK. */
+OTS_WARN_UNUSED enum ots_err ots_store_lease_remove(struct ots_store *st,
+    const struct ots_tok *id);
 
 /* Bytes an unprivileged writer may still use on the data directory's
  * file system (statvfs f_bavail). */

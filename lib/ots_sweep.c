@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "ots_parts.h"
 #include "ots_share.h"
 #include "ots_banned.h"
 
@@ -79,6 +80,26 @@ visit_part(void *ctx, const char *name, uint64_t mtime, bool *remove)
 	return OTS_OK;
 }
 
+/* uploads/ID.part: gone with its upload record, once past the grace. */
+static enum ots_err
+visit_upload(void *ctx, const char *name, uint64_t mtime, bool *remove)
+{
+	struct sweep_ctx *sc = ctx;
+	struct ots_tok id;
+	bool exists = true;
+	enum ots_err e;
+
+	if (mtime + sc->sc_grace > sc->sc_now)
+		return OTS_OK;
+	if (ots_tok_parse(name, OTS_TOK_CHARS, &id) != OTS_OK)
+		return OTS_OK;
+	e = ots_parts_exists(sc->sc_rds, &id, &exists);
+	if (e != OTS_OK)
+		return e;
+	*remove = !exists;
+	return OTS_OK;
+}
+
 enum ots_err
 ots_sweep_run(struct ots_rds *r, struct ots_store *st, uint64_t now,
     uint64_t grace, uint64_t part_age, struct ots_sweep_stats *stats)
@@ -87,10 +108,43 @@ ots_sweep_run(struct ots_rds *r, struct ots_store *st, uint64_t now,
 	enum ots_err e;
 
 	memset(stats, 0, sizeof(*stats));
-	e = ots_store_scan(st, false, visit_file, &sc, &stats->ss_removed);
+	e = ots_store_scan(st, OTS_STORE_FILES, visit_file, &sc,
+	    &stats->ss_removed);
 	stats->ss_files = sc.sc_seen;
-	if (e != OTS_OK)
-		return e;
-	return ots_store_scan(st, true, visit_part, &sc,
-	    &stats->ss_parts_removed);
+	if (e == OTS_OK)
+		e = ots_store_scan(st, OTS_STORE_TEMPS, visit_part, &sc,
+		    &stats->ss_parts_removed);
+	if (e == OTS_OK)
+		e = ots_store_scan(st, OTS_STORE_UPLOADS, visit_upload, &sc,
+		    &stats->ss_uploads_removed);
+	return e;
+}
+
+static enum ots_err
+visit_lease(void *ctx, const char *name, uint64_t mtime, bool *remove)
+{
+	struct sweep_ctx *sc = ctx;
+	struct ots_tok id;
+	uint64_t until = 0;
+	enum ots_err e;
+
+	(void)mtime;
+	if (ots_tok_parse(name, strlen(name), &id) != OTS_OK)
+		return OTS_OK;
+	e = ots_share_lease(sc->sc_rds, &id, OTS_LEASE_LAPSE, sc->sc_now, NULL,
+	    &until);
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		*remove = true;
+		return OTS_OK;
+	}
+	return e;
+}
+
+enum ots_err
+ots_sweep_leases(struct ots_rds *r, struct ots_store *st, uint64_t now,
+    uint64_t *removed)
+{
+	struct sweep_ctx sc = { r, now, 0, 0, 0 };
+
+	return ots_store_scan(st, OTS_STORE_LEASES, visit_lease, &sc, removed);
 }

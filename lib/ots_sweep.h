@@ -18,6 +18,7 @@ struct ots_sweep_stats {
 	uint64_t ss_files;		/* committed files looked at */
 	uint64_t ss_removed;		/* ... removed */
 	uint64_t ss_parts_removed;	/* stale temp files removed */
+	uint64_t ss_uploads_removed;	/* abandoned end-to-end uploads */
 };
 
 /*
@@ -36,10 +37,23 @@ OTS_WARN_UNUSED enum ots_err ots_sweep_unlock(struct ots_rds *r,
  * and the file is older than grace seconds: an upload renames its file
  * into place just before registering the share, and must not lose it in
  * between.  A temp file is removed when untouched for part_age seconds.
- * Stops at the first Redis error (nothing is removed on doubt).
+ * An end-to-end upload's file goes once its upload record is gone (it
+ * idled past OTS_UPLOAD_IDLE or outlived OTS_UPLOAD_MAX_AGE) and it is
+ * older than grace.  Stops at the first Redis error (nothing is removed
+ * on doubt).
  */
 OTS_WARN_UNUSED enum ots_err ots_sweep_run(struct ots_rds *r,
     struct ots_store *st, uint64_t now, uint64_t grace, uint64_t part_age,
     struct ots_sweep_stats *stats);
+
+/*
+ * Removes the leased files (ots-lease/) whose lease has ended: lapsed
+ * (marked so in the receipt) or gone with its receipt.  Cheap (a folder
+ * that holds the downloads in progress), so it runs every second in every
+ * process, without the lock: a lease ends "at once" within a second.
+ * *removed counts the files removed.
+ */
+OTS_WARN_UNUSED enum ots_err ots_sweep_leases(struct ots_rds *r,
+    struct ots_store *st, uint64_t now, uint64_t *removed);
 
 #endif

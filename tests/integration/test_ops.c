@@ -18,6 +18,10 @@
 
 #include "itest.h"
 
+#define M_UPLOADS "ots_uploads_total{mode=\"server\"}"
+#define M_WON "ots_claims_total{result=\"won\",mode=\"server\"}"
+#define M_GONE "ots_claims_total{result=\"gone\",mode=\"server\"}"
+
 #define ADMIN_TOKEN "itest-admin-token-0123456789abcdef"
 /* BLAKE2b-256 of ADMIN_TOKEN, from onetimeshare-fcgi --hash-admin-token. */
 static char admin_hash[65];
@@ -97,12 +101,12 @@ Test(ops, metrics_count_traffic_across_processes)
 	}
 	nanosleep(&flush, NULL);	/* each process flushes every second */
 	after = metrics_scrape();
-	cr_assert_eq(metric_value(after, "ots_uploads_total") -
-	    metric_value(before, "ots_uploads_total"), 10, "%s", after);
-	cr_assert_eq(metric_value(after, "ots_claims_total{result=\"won\"}") -
-	    metric_value(before, "ots_claims_total{result=\"won\"}"), 10);
-	cr_assert_eq(metric_value(after, "ots_claims_total{result=\"gone\"}") -
-	    metric_value(before, "ots_claims_total{result=\"gone\"}"), 10);
+	cr_assert_eq(metric_value(after, M_UPLOADS) -
+	    metric_value(before, M_UPLOADS), 10, "%s", after);
+	cr_assert_eq(metric_value(after, M_WON) -
+	    metric_value(before, M_WON), 10);
+	cr_assert_eq(metric_value(after, M_GONE) -
+	    metric_value(before, M_GONE), 10);
 	cr_assert_eq(metric_value(after, "ots_http_responses_total{status=\"201\"}") -
 	    metric_value(before, "ots_http_responses_total{status=\"201\"}"), 10);
 	cr_assert_geq(metric_value(after, "ots_bytes_sent_total") -

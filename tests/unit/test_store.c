@@ -438,7 +438,7 @@ Test(store, scan_visits_committed_files_only)
 	/* Token-shaped but not canonical: not one of ours. */
 	foreign_file("files", "AAAAAAAAAAAAAAAAAAAAAB");
 	memset(&r, 0, sizeof(r));
-	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	cr_assert_eq(ots_store_scan(st, OTS_STORE_FILES, scan_visit, &r, &removed),
 	    OTS_OK);
 	cr_assert_eq(r.n, 2u, "visited %zu entries", r.n);
 	cr_assert(visited(&r, a.t_str));
@@ -461,7 +461,7 @@ Test(store, scan_removes_what_the_visitor_asks)
 	put(&b, "b", 1);
 	memset(&r, 0, sizeof(r));
 	r.remove_name = a.t_str;
-	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	cr_assert_eq(ots_store_scan(st, OTS_STORE_FILES, scan_visit, &r, &removed),
 	    OTS_OK);
 	cr_assert_eq(removed, 1u);
 	cr_assert(!exists("files", a.t_str));
@@ -484,7 +484,7 @@ Test(store, scan_of_parts_visits_temp_files_only)
 	foreign_file("tmp", "notes.part");
 	memset(&r, 0, sizeof(r));
 	r.remove_name = part;
-	cr_assert_eq(ots_store_scan(st, true, scan_visit, &r, &removed),
+	cr_assert_eq(ots_store_scan(st, OTS_STORE_TEMPS, scan_visit, &r, &removed),
 	    OTS_OK);
 	cr_assert_eq(r.n, 1u, "visited %zu entries", r.n);
 	cr_assert_str_eq(r.names[0], part);
@@ -508,7 +508,7 @@ Test(store, scan_stops_at_visitor_error)
 	put(&c, "c", 1);
 	memset(&r, 0, sizeof(r));
 	r.fail_with = OTS_ERR_REDIS;
-	cr_assert_eq(ots_store_scan(st, false, scan_visit, &r, &removed),
+	cr_assert_eq(ots_store_scan(st, OTS_STORE_FILES, scan_visit, &r, &removed),
 	    OTS_ERR_REDIS);
 	cr_assert_eq(r.n, 1u, "visited %zu entries after the error", r.n);
 	cr_assert_eq(removed, 0u);
