@@ -13,6 +13,7 @@
 #include "ots_admin.h"
 #include "ots_buf.h"
 #include "ots_metrics.h"
+#include "ots_parts.h"
 #include "ots_rds.h"
 #include "ots_share.h"
 
@@ -60,7 +61,8 @@ check_share(const redisReply *rep)
 	struct ots_share sh;
 	struct ots_receipt rc;
 	enum ots_share_state st;
-	uint64_t left;
+	enum ots_lease_op op;
+	uint64_t left, until;
 	bool exists;
 	enum ots_err e;
 
@@ -136,6 +138,39 @@ check_share(const redisReply *rep)
 	e = ots_share_decode_exists(rep, &exists);
 	if (e != OTS_OK && !exists)
 		abort();	/* in doubt, the sweeper must keep the file */
+
+	for (op = OTS_LEASE_CHECK; op <= OTS_LEASE_LAPSE; op++) {
+		e = ots_share_decode_lease(rep, op, &until);
+		if (e != OTS_OK && until != 0)
+			abort();	/* a refusal with a lease's end */
+		/* The sweeper removes a leased file on GONE or NOTFOUND
+		 * only: never on a broken reply. */
+		if (op == OTS_LEASE_LAPSE && e != OTS_OK && e != OTS_ERR_GONE &&
+		    e != OTS_ERR_NOTFOUND && e != OTS_ERR_REDIS)
+			abort();
+	}
+}
+
+static void
+check_parts(const redisReply *rep)
+{
+	enum ots_parts_why why;
+	uint64_t a, b;
+	enum ots_err e;
+	int nums;
+
+	for (nums = 0; nums <= 2; nums++) {
+		e = ots_parts_decode(rep, nums, &a, &b, &why);
+		if (e == OTS_OK && why != OTS_PARTS_OK)
+			abort();
+		if (e == OTS_ERR_INVAL && why == OTS_PARTS_OK)
+			abort();	/* a refusal without a reason */
+		if (e != OTS_OK && e != OTS_ERR_INVAL && e != OTS_ERR_REDIS)
+			abort();
+		if (e == OTS_ERR_REDIS && (a != 0 || b != 0 ||
+		    why != OTS_PARTS_OK))
+			abort();
+	}
 }
 
 static void
@@ -236,6 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    reply == NULL)
 			break;
 		check_share(reply);
+		check_parts(reply);
 		check_admin(reply);
 		check_rds(reply);
 		check_metrics(reply);

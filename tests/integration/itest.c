@@ -656,7 +656,9 @@ wait_until_metric(const char *name, long long at_least, unsigned ms)
 struct snapshot
 snapshot(void)
 {
-	struct snapshot s = { data_files(), redis_count(SHARE_KEYS) };
+	struct snapshot s = { data_files(), redis_count(SHARE_KEYS),
+		count_dir("uploads"), count_dir("ots-lease"),
+		redis_count(UPLOAD_KEYS) };
 
 	return s;
 }
@@ -676,6 +678,24 @@ assert_unchanged(struct snapshot before, const char *what)
 	    "behind", what);
 	cr_assert_eq(redis_count(SHARE_KEYS), before.s_keys, "%s: a Redis key "
 	    "was left behind", what);
+	cr_assert_eq(count_dir("uploads"), before.s_uploads, "%s: an upload's "
+	    "file was left behind", what);
+	cr_assert_eq(count_dir("ots-lease"), before.s_leases, "%s: a leased "
+	    "file was left behind", what);
+	cr_assert_eq(redis_count(UPLOAD_KEYS), before.s_upload_keys, "%s: an "
+	    "upload's Redis key was left behind", what);
+}
+
+long
+data_uploads(void)
+{
+	return count_dir("uploads");
+}
+
+long
+data_leases(void)
+{
+	return count_dir("ots-lease");
 }
 
 long

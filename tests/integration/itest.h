@@ -81,18 +81,28 @@ int claim(const char *id, const char *key, struct http_resp *out);
  * which come and go by themselves). */
 #define SHARE_KEYS "ots:{*}:[sr]"
 
+/* End-to-end uploads and their part leases (docs/E2E.md). */
+#define UPLOAD_KEYS "ots:{*}:u*"
+
 /* Number of Redis keys matching pattern. */
 long redis_count(const char *pattern);
 /* Entries in DATA/files and DATA/tmp. */
 long data_files(void);
 long data_tmp(void);
+/* Entries in DATA/uploads (end-to-end uploads) and DATA/ots-lease. */
+long data_uploads(void);
+long data_leases(void);
 /* Does DATA/files/ID exist? */
 bool data_has(const char *id);
 
-/* What a refused request must not change: files and share keys. */
+/* What a refused request must not change: files, share keys, uploads
+ * and leases. */
 struct snapshot {
 	long s_files;
 	long s_keys;
+	long s_uploads;
+	long s_leases;
+	long s_upload_keys;
 };
 struct snapshot snapshot(void);
 /* Fails, naming what, if a file, a temp file or a share key was left

@@ -15,8 +15,13 @@
 
 TestSuite(share, .timeout = 10);
 
-#define AVAIL_HEAD "*9\r\n$9\r\navailable\r\n$1\r\n5\r\n$2\r\n10\r\n" \
+#define AVAIL_HEAD "*11\r\n$9\r\navailable\r\n$1\r\n5\r\n$2\r\n10\r\n" \
 	"$2\r\n20\r\n$4\r\nMETA\r\n"
+/* A server-side share's e2e and lcheck fields. */
+/* A server-side receipt's mode and lease fields. */
+#define RECEIPT_SERVER "$0\r\n\r\n$1\r\n0\r\n$1\r\n0\r\n"
+#define NOT_E2E "$0\r\n\r\n$0\r\n\r\n"
+#define LCHECK "$40\r\nLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL\r\n"
 
 static enum ots_err
 peek(const char *text, struct ots_share *sh)
@@ -33,27 +38,58 @@ Test(share, peek_reads_what_the_script_answers)
 	struct ots_share sh;
 
 	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
-	    "$1\r\n0\r\n", &sh), OTS_OK);
+	    "$1\r\n0\r\n" NOT_E2E, &sh), OTS_OK);
 	cr_assert_eq(sh.sh_state, OTS_SHARE_AVAILABLE);
 	cr_assert_eq(sh.sh_size, 5u);
 	cr_assert_eq(sh.sh_expires, 20u);
 	cr_assert_eq(sh.sh_meta_len, 4u);
 	cr_assert(!sh.sh_protected);
+	cr_assert(!sh.sh_e2e);
 
 	cr_assert_eq(peek(AVAIL_HEAD "$16\r\nSSSSSSSSSSSSSSSS\r\n$8\r\n8192,1,1"
 	    "\r\n$40\r\nCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\r\n"
-	    "$1\r\n2\r\n", &sh), OTS_OK);
+	    "$1\r\n2\r\n" NOT_E2E, &sh), OTS_OK);
 	cr_assert(sh.sh_protected);
 	cr_assert_eq(sh.sh_kdf.kp_mem_kib, 8192u);
 	cr_assert_eq(sh.sh_attempts, 2u);
 
-	cr_assert_eq(peek("*6\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n$1\r\n5\r\n"
-	    "$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", &sh), OTS_OK);
+	cr_assert_eq(peek("*7\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n$1\r\n5\r\n"
+	    "$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$0\r\n\r\n", &sh), OTS_OK);
 	cr_assert_eq(sh.sh_state, OTS_SHARE_CLAIMED);
 	cr_assert_eq(sh.sh_claimed_at, 3u);
+	cr_assert(!sh.sh_e2e);
+	cr_assert_eq(peek("*7\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n$1\r\n5\r\n"
+	    "$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n", &sh), OTS_OK);
+	cr_assert(sh.sh_e2e);
 
 	cr_assert_eq(peek("*1\r\n$7\r\nunknown\r\n", &sh), OTS_OK);
 	cr_assert_eq(sh.sh_state, OTS_SHARE_UNKNOWN);
+}
+
+Test(share, peek_reads_an_e2e_share_and_its_link_check)
+{
+	struct ots_share sh;
+
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n$1\r\n1\r\n" LCHECK, &sh), OTS_OK);
+	cr_assert(sh.sh_e2e);
+	cr_assert_eq(sh.sh_lcheck[0], 'L');
+	cr_assert_eq(sh.sh_lcheck[39], 'L');
+	/* An e2e share without its check, a check without the flag, a
+	 * flag that is not "1", a check of the wrong length. */
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n$1\r\n1\r\n$0\r\n\r\n", &sh), OTS_ERR_REDIS);
+	cr_assert(!sh.sh_e2e);
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n$0\r\n\r\n" LCHECK, &sh), OTS_ERR_REDIS);
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n$1\r\n0\r\n" LCHECK, &sh), OTS_ERR_REDIS);
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n$1\r\n1\r\n$3\r\nLLL\r\n", &sh), OTS_ERR_REDIS);
+	/* The old shape (9 elements) is a broken reply. */
+	cr_assert_eq(peek("*9\r\n$9\r\navailable\r\n$1\r\n5\r\n$2\r\n10\r\n"
+	    "$2\r\n20\r\n$4\r\nMETA\r\n$0\r\n\r\n$0\r\n\r\n$0\r\n\r\n"
+	    "$1\r\n0\r\n", &sh), OTS_ERR_REDIS);
 }
 
 Test(share, peek_refuses_a_check_without_a_salt)
@@ -62,14 +98,14 @@ Test(share, peek_refuses_a_check_without_a_salt)
 
 	/* Was served as an unprotected share: no password asked. */
 	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$0\r\n\r\n$40\r\n"
-	    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\r\n$1\r\n0\r\n", &sh),
-	    OTS_ERR_REDIS);
+	    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\r\n$1\r\n0\r\n" NOT_E2E,
+	    &sh), OTS_ERR_REDIS);
 	cr_assert(!sh.sh_protected);
 	cr_assert_eq(sh.sh_state, OTS_SHARE_UNKNOWN);
 	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$8\r\n8192,1,1\r\n$0\r\n\r\n"
-	    "$1\r\n0\r\n", &sh), OTS_ERR_REDIS);
-	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$-1\r\n$0\r\n\r\n$1\r\n0\r\n",
-	    &sh), OTS_ERR_REDIS);
+	    "$1\r\n0\r\n" NOT_E2E, &sh), OTS_ERR_REDIS);
+	cr_assert_eq(peek(AVAIL_HEAD "$0\r\n\r\n$-1\r\n$0\r\n\r\n$1\r\n0\r\n"
+	    NOT_E2E, &sh), OTS_ERR_REDIS);
 }
 
 Test(share, peek_refuses_costs_out_of_bounds)
@@ -84,8 +120,8 @@ Test(share, peek_refuses_costs_out_of_bounds)
 	for (i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
 		cr_assert(snprintf(text, sizeof(text), "%s$16\r\n"
 		    "SSSSSSSSSSSSSSSS\r\n%s$40\r\n"
-		    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\r\n$1\r\n0\r\n",
-		    AVAIL_HEAD, costs[i]) < (int)sizeof(text));
+		    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\r\n$1\r\n0\r\n"
+		    NOT_E2E, AVAIL_HEAD, costs[i]) < (int)sizeof(text));
 		cr_assert_eq(peek(text, &sh), OTS_ERR_REDIS, "%s", costs[i]);
 		cr_assert(!sh.sh_protected);
 	}
@@ -98,7 +134,10 @@ Test(share, peek_refuses_other_shapes)
 		"*2\r\n$7\r\nunknown\r\n:1\r\n",
 		"*1\r\n$9\r\navailable\r\n",
 		"*2\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n",
-		"*6\r\n$4\r\ngone\r\n$9\r\navailable\r\n$1\r\n5\r\n$1\r\n1\r\n"
+		"*7\r\n$4\r\ngone\r\n$9\r\navailable\r\n$1\r\n5\r\n$1\r\n1\r\n"
+		"$1\r\n2\r\n$1\r\n3\r\n$0\r\n\r\n",
+		/* The old shape, without the mode. */
+		"*6\r\n$4\r\ngone\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n"
 		"$1\r\n2\r\n$1\r\n3\r\n",
 		"*1\r\n*1\r\n$7\r\nunknown\r\n" };
 	struct ots_share sh;
@@ -210,23 +249,40 @@ Test(share, status_needs_a_known_state)
 	struct ots_receipt rc;
 	redisReply *r;
 
-	r = resp("*7\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
-	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n");
+	r = resp("*10\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n" RECEIPT_SERVER);
 	cr_assert_eq(ots_share_decode_status(r, &rc), OTS_OK);
 	cr_assert_eq(rc.r_state, OTS_SHARE_CLAIMED);
 	cr_assert_str_eq(rc.r_owner, "abcd");
+	cr_assert(!rc.r_e2e);
+	freeReplyObject(r);
+
+	/* An e2e share's claim with its lease, ended. */
+	r = resp("*10\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n$1\r\n1\r\n$3\r\n603\r\n"
+	    "$2\r\n40\r\n");
+	cr_assert_eq(ots_share_decode_status(r, &rc), OTS_OK);
+	cr_assert(rc.r_e2e);
+	cr_assert_eq(rc.r_lease_until, 603u);
+	cr_assert_eq(rc.r_lease_ended_at, 40u);
+	freeReplyObject(r);
+
+	/* The old shape, without mode and lease. */
+	r = resp("*7\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n");
+	cr_assert_eq(ots_share_decode_status(r, &rc), OTS_ERR_REDIS);
 	freeReplyObject(r);
 
 	/* Used to be OK with state "unknown": read as "no receipt". */
-	r = resp("*7\r\n$5\r\nbogus\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
-	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n");
+	r = resp("*10\r\n$5\r\nbogus\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	    "$1\r\n3\r\n$1\r\n0\r\n$4\r\nabcd\r\n" RECEIPT_SERVER);
 	cr_assert_eq(ots_share_decode_status(r, &rc), OTS_ERR_REDIS);
 	cr_assert_str_eq(rc.r_owner, "");
 	freeReplyObject(r);
 
 	/* No owner token (an operator-only share) is an empty hash. */
-	r = resp("*7\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
-	    "$1\r\n3\r\n$1\r\n0\r\n$0\r\n\r\n");
+	r = resp("*10\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n"
+	    "$1\r\n3\r\n$1\r\n0\r\n$0\r\n\r\n" RECEIPT_SERVER);
 	cr_assert_eq(ots_share_decode_status(r, &rc), OTS_OK);
 	freeReplyObject(r);
 
@@ -238,8 +294,9 @@ Test(share, status_needs_a_known_state)
 
 Test(share, status_refuses_a_nul_in_the_owner_hash)
 {
-	static const char text[] = "*7\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1"
-	    "\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n0\r\n$3\r\na\0b\r\n";
+	static const char text[] = "*10\r\n$7\r\nclaimed\r\n$1\r\n5\r\n$1\r\n1"
+	    "\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n0\r\n$3\r\na\0b\r\n"
+	    RECEIPT_SERVER;
 	redisReader *rd = redisReaderCreate();
 	void *reply = NULL;
 	struct ots_receipt rc;
@@ -274,5 +331,58 @@ Test(share, register_and_exists)
 	r = resp("$1\r\n0\r\n");
 	cr_assert_eq(ots_share_decode_exists(r, &exists), OTS_ERR_REDIS);
 	cr_assert(exists);
+	freeReplyObject(r);
+}
+
+Test(share, lease_answers)
+{
+	uint64_t until = 7;
+	redisReply *r;
+
+	r = resp("*2\r\n$2\r\nok\r\n$3\r\n900\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until), OTS_OK);
+	cr_assert_eq(until, 900u);
+	/* An end answers without the time; a lapse never says ok. */
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_END, &until),
+	    OTS_ERR_REDIS);
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_LAPSE, &until),
+	    OTS_ERR_REDIS);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$2\r\nok\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_END, &until), OTS_OK);
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until),
+	    OTS_ERR_REDIS);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$9\r\nforbidden\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until),
+	    OTS_ERR_AUTH);
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_END, &until),
+	    OTS_ERR_AUTH);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$5\r\nended\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until),
+	    OTS_ERR_GONE);
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_LAPSE, &until),
+	    OTS_ERR_GONE);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$7\r\nrunning\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_LAPSE, &until), OTS_OK);
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until),
+	    OTS_ERR_REDIS);
+	freeReplyObject(r);
+
+	r = resp("*1\r\n$7\r\nunknown\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_LAPSE, &until),
+	    OTS_ERR_NOTFOUND);
+	freeReplyObject(r);
+
+	r = resp("*2\r\n$2\r\nok\r\n$2\r\n-1\r\n");
+	cr_assert_eq(ots_share_decode_lease(r, OTS_LEASE_CHECK, &until),
+	    OTS_ERR_REDIS);
+	cr_assert_eq(until, 0u);
 	freeReplyObject(r);
 }
