@@ -416,3 +416,47 @@ e2e_open(const char *id, const char *secret, const char *password,
 	*plain_len = g.len;
 	return true;
 }
+
+uint8_t *
+e2e_pattern(size_t n, uint32_t seed)
+{
+	uint8_t *p = malloc(n + 1);
+
+	cr_assert(p != NULL);
+	fill_pattern(p, n, seed);
+	return p;
+}
+
+/* GET or DELETE the lease of id with token. */
+long
+e2e_lease(const char *method, const char *id, const char *token,
+    const char *range, struct http_resp *out)
+{
+	char path[96], auth[64], rh[64];
+	const char *h[] = { auth, range != NULL ? rh : NULL, NULL };
+
+	snprintf(path, sizeof(path), "/api/v1/leases/%s", id);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	if (range != NULL)
+		snprintf(rh, sizeof(rh), "Range: %s", range);
+	cr_assert_eq(http_do(method, path, h, NULL, 0, out), 0);
+	return out->status;
+}
+
+/* The receipt of s, with its owner token. */
+char *
+e2e_receipt(const struct e2e_share *s)
+{
+	char path[96], auth[64];
+	const char *h[] = { auth, NULL };
+	struct http_resp r;
+	char *body;
+
+	snprintf(path, sizeof(path), "/api/v1/files/%s/status", s->id);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s->owner);
+	cr_assert_eq(http_do("GET", path, h, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	body = strdup(r.body);
+	http_resp_free(&r);
+	return body;
+}

@@ -87,4 +87,15 @@ bool e2e_open(const char *id, const char *secret, const char *password,
 void e2e_salt(const char *id, const char *secret, char *salt_b64,
     size_t max);
 
+/* n bytes of fill_pattern(seed), malloc'd (never NULL). */
+uint8_t *e2e_pattern(size_t n, uint32_t seed);
+
+/* GET or DELETE /api/v1/leases/{id} with token (and a Range header
+ * when range is not NULL); returns the status. */
+long e2e_lease(const char *method, const char *id, const char *token,
+    const char *range, struct http_resp *out);
+
+/* The receipt of s (GET .../status with its owner token), malloc'd. */
+char *e2e_receipt(const struct e2e_share *s);
+
 #endif

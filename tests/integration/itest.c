@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,23 +258,47 @@ claim(const char *id, const char *key, struct http_resp *out)
 	return http_do("POST", path, h, body, strlen(body), out);
 }
 
-long
-redis_count(const char *pattern)
+static redisContext *
+redis_open(void)
 {
 	char sock[1024];
 	redisContext *c;
-	redisReply *r;
-	long n;
 
 	snprintf(sock, sizeof(sock), "%s/run/redis.sock", itest_state());
 	c = redisConnectUnix(sock);
 	cr_assert(c != NULL && c->err == 0, "cannot reach test redis");
+	return c;
+}
+
+long
+redis_count(const char *pattern)
+{
+	redisContext *c = redis_open();
+	redisReply *r;
+	long n;
+
 	r = redisCommand(c, "KEYS %s", pattern);
 	cr_assert(r != NULL && r->type == REDIS_REPLY_ARRAY);
 	n = (long)r->elements;
 	freeReplyObject(r);
 	redisFree(c);
 	return n;
+}
+
+void
+redis_exec(const char *fmt, ...)
+{
+	redisContext *c = redis_open();
+	redisReply *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	cr_assert(r != NULL && r->type != REDIS_REPLY_ERROR, "redis: %s",
+	    r != NULL && r->str != NULL ? r->str : "no reply");
+	freeReplyObject(r);
+	redisFree(c);
 }
 
 static long
@@ -314,6 +339,17 @@ data_has(const char *id)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/data/files/%s", itest_state(), id);
+	return stat(path, &st) == 0;
+}
+
+bool
+data_leased(const char *id)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data/ots-lease/%s", itest_state(),
+	    id);
 	return stat(path, &st) == 0;
 }
 

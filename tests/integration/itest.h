@@ -86,6 +86,10 @@ int claim(const char *id, const char *key, struct http_resp *out);
 
 /* Number of Redis keys matching pattern. */
 long redis_count(const char *pattern);
+/* Runs a command (hiredis format) on the test Redis; fails on an error
+ * reply.  For tests that set up a state no request can (a part in
+ * progress). */
+void redis_exec(const char *fmt, ...);
 /* Entries in DATA/files and DATA/tmp. */
 long data_files(void);
 long data_tmp(void);
@@ -94,6 +98,8 @@ long data_uploads(void);
 long data_leases(void);
 /* Does DATA/files/ID exist? */
 bool data_has(const char *id);
+/* Whether a leased (claimed end-to-end) file of share id is there. */
+bool data_leased(const char *id);
 
 /* What a refused request must not change: files, share keys, uploads
  * and leases. */

@@ -20,16 +20,6 @@ TestSuite(e2e, .timeout = 120);
 
 #define CLAIM_FORM "Content-Type: application/x-www-form-urlencoded"
 
-static uint8_t *
-pattern(size_t n, uint32_t seed)
-{
-	uint8_t *p = malloc(n + 1);
-
-	cr_assert(p != NULL);
-	fill_pattern(p, n, seed);
-	return p;
-}
-
 /* Claims s and checks that the container comes back whole and opens to
  * data; the lease token goes to lease. */
 static void
@@ -59,40 +49,6 @@ claim_and_open(const struct e2e_share *s, const char *password,
 	http_resp_free(&r);
 }
 
-/* GET or DELETE the lease of id with token. */
-static long
-lease_req(const char *method, const char *id, const char *token,
-    const char *range, struct http_resp *out)
-{
-	char path[96], auth[64], rh[64];
-	const char *h[] = { auth, range != NULL ? rh : NULL, NULL };
-
-	snprintf(path, sizeof(path), "/api/v1/leases/%s", id);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	if (range != NULL)
-		snprintf(rh, sizeof(rh), "Range: %s", range);
-	cr_assert_eq(http_do(method, path, h, NULL, 0, out), 0);
-	return out->status;
-}
-
-/* The receipt of s, with its owner token. */
-static char *
-receipt(const struct e2e_share *s)
-{
-	char path[96], auth[64];
-	const char *h[] = { auth, NULL };
-	struct http_resp r;
-	char *body;
-
-	snprintf(path, sizeof(path), "/api/v1/files/%s/status", s->id);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s->owner);
-	cr_assert_eq(http_do("GET", path, h, NULL, 0, &r), 0);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	body = strdup(r.body);
-	http_resp_free(&r);
-	return body;
-}
-
 Test(e2e, one_request_share_round_trip_and_lease)
 {
 	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537,
@@ -100,7 +56,7 @@ Test(e2e, one_request_share_round_trip_and_lease)
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		uint8_t *data = pattern(sizes[i], (uint32_t)i + 1u);
+		uint8_t *data = e2e_pattern(sizes[i], (uint32_t)i + 1u);
 		struct e2e_share s;
 		struct http_resp r;
 		char lease[23], *rc;
@@ -116,21 +72,21 @@ Test(e2e, one_request_share_round_trip_and_lease)
 		cr_assert_eq(r.status, 410);
 		http_resp_free(&r);
 		/* The lease: the same bytes again, then confirmed. */
-		cr_assert_eq(lease_req("GET", s.id, lease, NULL, &r), 200);
+		cr_assert_eq(e2e_lease("GET", s.id, lease, NULL, &r), 200);
 		cr_assert_eq(r.len, s.clen);
 		cr_assert(memcmp(r.body, s.container, s.clen) == 0);
 		http_resp_free(&r);
-		rc = receipt(&s);
+		rc = e2e_receipt(&s);
 		cr_assert(strstr(rc, "\"state\":\"claimed\"") != NULL, "%s", rc);
 		cr_assert(strstr(rc, "\"mode\":\"e2e\"") != NULL, "%s", rc);
 		cr_assert(strstr(rc, "\"lease_ended_at\":null") != NULL, "%s",
 		    rc);
 		free(rc);
-		cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+		cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 		http_resp_free(&r);
-		cr_assert_eq(lease_req("GET", s.id, lease, NULL, &r), 410);
+		cr_assert_eq(e2e_lease("GET", s.id, lease, NULL, &r), 410);
 		http_resp_free(&r);
-		rc = receipt(&s);
+		rc = e2e_receipt(&s);
 		cr_assert(strstr(rc, "\"lease_ended_at\":\"") != NULL, "%s",
 		    rc);
 		free(rc);
@@ -143,7 +99,7 @@ Test(e2e, one_request_share_round_trip_and_lease)
 Test(e2e, download_cut_at_half_resumes_with_range)
 {
 	size_t n = 3u * 1024u * 1024u + 11u;
-	uint8_t *data = pattern(n, 7);
+	uint8_t *data = e2e_pattern(n, 7);
 	struct e2e_share s;
 	struct http_resp r;
 	char lease[23], range[64];
@@ -156,11 +112,11 @@ Test(e2e, download_cut_at_half_resumes_with_range)
 	/* The receiver kept the first half: it fetches the rest. */
 	half = s.clen / 2;
 	snprintf(range, sizeof(range), "bytes=%zu-", half);
-	cr_assert_eq(lease_req("GET", s.id, lease, range, &r), 206);
+	cr_assert_eq(e2e_lease("GET", s.id, lease, range, &r), 206);
 	cr_assert_eq(r.len, s.clen - half);
 	cr_assert(memcmp(r.body, s.container + half, s.clen - half) == 0);
 	http_resp_free(&r);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 	free(data);
@@ -181,19 +137,19 @@ Test(e2e, lease_is_the_winners_only)
 	claim_and_open(&s, NULL, data, sizeof(data), lease);
 	before = snapshot();
 	/* Another token (a guess, or the owner's) gets nothing. */
-	cr_assert_eq(lease_req("GET", s.id, s.owner, NULL, &r), 403, "%s",
+	cr_assert_eq(e2e_lease("GET", s.id, s.owner, NULL, &r), 403, "%s",
 	    r.body);
 	cr_assert(strstr(r.body, "wrong_lease_token") != NULL);
 	http_resp_free(&r);
-	cr_assert_eq(lease_req("DELETE", s.id, s.owner, NULL, &r), 403);
+	cr_assert_eq(e2e_lease("DELETE", s.id, s.owner, NULL, &r), 403);
 	http_resp_free(&r);
-	cr_assert_eq(lease_req("GET", s.id, "not-a-token", NULL, &r), 403);
+	cr_assert_eq(e2e_lease("GET", s.id, "not-a-token", NULL, &r), 403);
 	http_resp_free(&r);
 	assert_unchanged(before, "a foreign lease token");
 	/* The lease still runs for its holder. */
-	cr_assert_eq(lease_req("GET", s.id, lease, NULL, &r), 200);
+	cr_assert_eq(e2e_lease("GET", s.id, lease, NULL, &r), 200);
 	http_resp_free(&r);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 }
@@ -201,7 +157,7 @@ Test(e2e, lease_is_the_winners_only)
 Test(e2e, upload_in_parts)
 {
 	size_t n = 2u * 1024u * 1024u + 5u;
-	uint8_t *data = pattern(n, 11);
+	uint8_t *data = e2e_pattern(n, 11);
 	struct e2e_share s;
 	char lease[23];
 	struct http_resp r;
@@ -209,7 +165,7 @@ Test(e2e, upload_in_parts)
 	cr_assert_eq(e2e_upload_parts(&s, data, n, "parts.bin", NULL,
 	    700u * 1024u), 201);
 	claim_and_open(&s, NULL, data, n, lease);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 	free(data);
@@ -235,7 +191,7 @@ Test(e2e, password_checked_before_the_claim)
 	free(left);
 	http_resp_free(&r);
 	claim_and_open(&s, "right horse", data, sizeof(data), lease);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 }
@@ -306,7 +262,7 @@ Test(e2e, wrong_link_counts_nothing_and_server_never_decrypts)
 	http_resp_free(&r);
 	assert_unchanged(before, "a wrong link or a key on an e2e share");
 	claim_and_open(&s, "pw", data, sizeof(data), lease);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 	e2e_free(&other);
@@ -355,7 +311,7 @@ Test(e2e, info_with_the_link_proof_gives_the_sealed_name_and_salt)
 	cr_assert_eq(strlen(salt), 22);
 	cr_assert(strstr(s.h_salt, salt) != NULL);
 	claim_and_open(&s, "pw", data, sizeof(data), lease);
-	cr_assert_eq(lease_req("DELETE", s.id, lease, NULL, &r), 204);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
 	http_resp_free(&r);
 	e2e_free(&s);
 }
