@@ -669,3 +669,168 @@ Test(unnamed, concurrent_commits_all_land)
 		close(fd);
 	}
 }
+
+/* The file of an end-to-end upload in parts, written as the workers do:
+ * begin at the stored offset, write, settle. */
+static void
+write_part(const struct ots_tok *id, uint64_t off, const char *p)
+{
+	int fd = -1;
+
+	cr_assert_eq(ots_store_part_open(st, id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_begin(fd, off), OTS_OK);
+	cr_assert_eq(ots_store_part_write(fd, off, (const uint8_t *)p,
+	    strlen(p)), OTS_OK);
+	cr_assert_eq(ots_store_part_settle(st, fd), OTS_OK);
+	close(fd);
+}
+
+static void
+assert_part_is(const struct ots_tok *id, const char *want)
+{
+	uint8_t head[64];
+	uint64_t size = 0;
+	int fd = -1;
+
+	cr_assert_eq(ots_store_part_open(st, id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_head(fd, head, strlen(want), &size),
+	    OTS_OK);
+	cr_assert_eq(size, strlen(want));
+	cr_assert(memcmp(head, want, strlen(want)) == 0);
+	close(fd);
+}
+
+Test(store, parts_append_and_a_failed_part_is_dropped)
+{
+	struct ots_tok id;
+	int fd = -1;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_part_create(st, &id), OTS_OK);
+	cr_assert(exists("uploads", part_name(&id)));
+	cr_assert_eq(ots_store_part_create(st, &id), OTS_ERR_INVAL);
+	write_part(&id, 0, "OTSC-");
+	write_part(&id, 5, "second");
+	assert_part_is(&id, "OTSC-second");
+	/* A part that died half written past offset 5: the next one at 5
+	 * drops its bytes first. */
+	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_write(fd, 11, (const uint8_t *)"junk-tail",
+	    9), OTS_OK);
+	close(fd);
+	write_part(&id, 5, "again");
+	assert_part_is(&id, "OTSC-again");
+}
+
+Test(store, part_head_of_a_short_file_is_trunc)
+{
+	struct ots_tok id;
+	uint8_t head[28];
+	uint64_t size = 9;
+	int fd = -1;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_part_create(st, &id), OTS_OK);
+	write_part(&id, 0, "OTS");
+	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_head(fd, head, sizeof(head), &size),
+	    OTS_ERR_TRUNC);
+	cr_assert_eq(size, 3);
+	close(fd);
+}
+
+Test(store, part_open_of_missing_upload_is_notfound)
+{
+	struct ots_tok id;
+	int fd = -1;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(fd, -1);
+	cr_assert_eq(ots_store_part_commit(st, &id), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_part_remove(st, &id), OTS_OK);
+}
+
+Test(store, part_commit_never_replaces_a_share)
+{
+	struct ots_tok id;
+	char back[32];
+	int fd;
+
+	ots_tok_random(&id);
+	put(&id, "first", 5);
+	cr_assert_eq(ots_store_part_create(st, &id), OTS_OK);
+	write_part(&id, 0, "second");
+	cr_assert_eq(ots_store_part_commit(st, &id), OTS_ERR_INVAL);
+	fd = open(path_of("files", id.t_str), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_all(fd, back, sizeof(back)), 5);
+	cr_assert(memcmp(back, "first", 5) == 0);
+	close(fd);
+	/* The upload is still there, to be removed. */
+	cr_assert(exists("uploads", part_name(&id)));
+	cr_assert_eq(ots_store_part_remove(st, &id), OTS_OK);
+	cr_assert(!exists("uploads", part_name(&id)));
+}
+
+Test(store, part_commit_and_uncommit)
+{
+	struct ots_tok id;
+
+	ots_tok_random(&id);
+	cr_assert_eq(ots_store_part_create(st, &id), OTS_OK);
+	write_part(&id, 0, "whole");
+	cr_assert_eq(ots_store_part_commit(st, &id), OTS_OK);
+	cr_assert(exists("files", id.t_str));
+	cr_assert(!exists("uploads", part_name(&id)));
+	cr_assert_eq(ots_store_part_uncommit(st, &id), OTS_OK);
+	cr_assert(!exists("files", id.t_str));
+	assert_part_is(&id, "whole");
+}
+
+Test(store, lease_hands_the_file_to_the_web_servers_group)
+{
+	struct ots_tok id;
+	struct stat sb;
+
+	ots_tok_random(&id);
+	put(&id, "container", 9);
+	cr_assert_eq(ots_store_lease(st, &id), OTS_OK);
+	cr_assert(!exists("files", id.t_str));
+	cr_assert_eq(lstat(path_of("ots-lease", id.t_str), &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0640);
+	cr_assert_eq(sb.st_size, 9);
+	/* Leased once: the file is no longer in files/. */
+	cr_assert_eq(ots_store_lease(st, &id), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_lease_remove(st, &id), OTS_OK);
+	cr_assert(!exists("ots-lease", id.t_str));
+	cr_assert_eq(ots_store_lease_remove(st, &id), OTS_OK);
+}
+
+/* Closes and opens the store again, as a restarted worker does. */
+static void
+reopen(void)
+{
+	ots_store_close(st);
+	st = NULL;
+	cr_assert_eq(ots_store_open(dir, true, &st), OTS_OK);
+}
+
+Test(store, lease_ready_needs_group_access)
+{
+	/* mkdtemp made the data dir 0700: the web server cannot enter. */
+	cr_assert(!ots_store_lease_ready(st));
+	cr_assert_eq(chmod(dir, 0710), 0);
+	reopen();
+	cr_assert(ots_store_lease_ready(st));
+	/* A lease folder closed to the group is opened again at start. */
+	cr_assert_eq(chmod(path_of("ots-lease", ""), 0700), 0);
+	reopen();
+	cr_assert(ots_store_lease_ready(st));
+	{
+		struct stat sb;
+
+		cr_assert_eq(stat(path_of("ots-lease", ""), &sb), 0);
+		cr_assert_eq(sb.st_mode & 0777, 0710);
+	}
+}
