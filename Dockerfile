@@ -34,10 +34,13 @@ RUN apt-get update \
  && groupadd --system --gid 990 ots-socket \
  && useradd --system --uid 991 --gid ots-socket --home-dir /var/lib/onetimeshare \
 	--shell /usr/sbin/nologin onetimeshare \
- && install -d -o onetimeshare -g ots-socket -m 0700 /var/lib/onetimeshare \
+ && install -d -o onetimeshare -g ots-socket -m 2710 /var/lib/onetimeshare \
  && install -d -o onetimeshare -g ots-socket -m 0750 /run/onetimeshare
 COPY --from=build /src/build/release/onetimeshare-fcgi /usr/local/sbin/
 USER onetimeshare
+# Setgid ots-socket, searchable by that group only: the web container
+# (www-data is in ots-socket) mounts it read-only and can read nothing but
+# the leased files of end-to-end claims (ots-lease/, docs/E2E.md).
 VOLUME ["/var/lib/onetimeshare"]
 # The same start command as `make run`: spawn-fcgi binds the socket and
 # execs the worker in place.  The socket's group lets nginx connect.
