@@ -137,12 +137,13 @@ add_share(void *ctx, const struct ots_admin_share *s)
 
 	h_rfc3339(s->as_expires, exp);
 	return ots_buf_addf(&pg->p_json, "%s{\"id_prefix\":\"%s\",\"size\":%llu,"
-	    "\"age_seconds\":%llu,\"expires_at\":\"%s\",\"protected\":%s}",
+	    "\"age_seconds\":%llu,\"expires_at\":\"%s\",\"protected\":%s,"
+	    "\"mode\":\"%s\"}",
 	    pg->p_count++ > 0 ? "," : "", s->as_prefix,
 	    (unsigned long long)s->as_size,
 	    (unsigned long long)(pg->p_now > s->as_created ?
 	    pg->p_now - s->as_created : 0), exp,
-	    s->as_protected ? "true" : "false");
+	    s->as_protected ? "true" : "false", s->as_e2e ? "e2e" : "server");
 }
 
 static void

@@ -66,13 +66,13 @@ static enum ots_err
 read_share(struct ots_rds *r, const redisReply *key, const struct ots_tok *id,
     struct ots_admin_share *s)
 {
-	const char *argv[6] = { "HMGET", key->str, "size", "created",
-		"expires", "salt" };
-	size_t argvlen[6] = { 5, key->len, 4, 7, 7, 4 };
+	const char *argv[7] = { "HMGET", key->str, "size", "created",
+		"expires", "salt", "e2e" };
+	size_t argvlen[7] = { 5, key->len, 4, 7, 7, 4, 3 };
 	redisReply *rep = NULL;
 	enum ots_err e;
 
-	e = ots_rds_command(r, 6, argv, argvlen, &rep);
+	e = ots_rds_command(r, 7, argv, argvlen, &rep);
 	if (e != OTS_OK)
 		return e;
 	e = ots_admin_decode_share(rep, id, s);
@@ -88,7 +88,7 @@ ots_admin_decode_share(const redisReply *rep, const struct ots_tok *id,
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 5)
 		return OTS_ERR_REDIS;
 	/* Claimed or expired between SCAN and HMGET. */
 	if (rep->element[0]->type == REDIS_REPLY_NIL)
@@ -103,11 +103,14 @@ ots_admin_decode_share(const redisReply *rep, const struct ots_tok *id,
 		    ots_parse_u64(v->str, v->len, 0, UINT64_MAX, dst) != OTS_OK)
 			e = OTS_ERR_REDIS;
 	}
-	if (rep->element[3]->type != REDIS_REPLY_NIL &&
-	    rep->element[3]->type != REDIS_REPLY_STRING)
-		e = OTS_ERR_REDIS;
+	for (i = 3; i < 5; i++)
+		if (rep->element[i]->type != REDIS_REPLY_NIL &&
+		    rep->element[i]->type != REDIS_REPLY_STRING)
+			e = OTS_ERR_REDIS;
 	s->as_protected = rep->element[3]->type == REDIS_REPLY_STRING &&
 	    rep->element[3]->len > 0;
+	s->as_e2e = rep->element[4]->type == REDIS_REPLY_STRING &&
+	    rep->element[4]->len == 1 && rep->element[4]->str[0] == '1';
 	if (e != OTS_OK)
 		memset(s, 0, sizeof(*s));
 	return e;

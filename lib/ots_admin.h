@@ -25,6 +25,7 @@ struct ots_admin_share {
 	uint64_t as_created;
 	uint64_t as_expires;
 	bool as_protected;
+	bool as_e2e;		/* an end-to-end share */
 };
 
 /* Called for each live share listed; anything but OTS_OK stops the

@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 
+#include "e2e_client.h"
 #include "itest.h"
 
 #define M_UPLOADS "ots_uploads_total{mode=\"server\"}"
@@ -183,6 +184,48 @@ Test(ops, admin_lists_without_names_and_revokes_by_prefix)
 	cr_assert_eq(admin_request("DELETE", "/api/v1/admin/shares/short",
 	    ADMIN_TOKEN, &r), 400);
 	http_resp_free(&r);
+}
+
+/* The admin list's entry for the share whose id starts with prefix,
+ * malloc'd (NULL when not listed). */
+static char *
+admin_entry(const char *id)
+{
+	struct http_resp r;
+	char pat[32], *entry = NULL;
+	const char *p, *end;
+
+	snprintf(pat, sizeof(pat), "\"id_prefix\":\"%.8s\"", id);
+	cr_assert_eq(admin_request("GET", "/api/v1/admin/shares", ADMIN_TOKEN,
+	    &r), 200);
+	if ((p = strstr(r.body, pat)) != NULL &&
+	    (end = strchr(p, '}')) != NULL)
+		entry = strndup(p, (size_t)(end - p));
+	http_resp_free(&r);
+	return entry;
+}
+
+Test(ops, admin_list_says_each_shares_mode)
+{
+	struct e2e_share s;
+	struct http_resp r;
+	struct link l;
+	char *entry;
+
+	cr_assert_eq(upload_put("mode.txt", "m", 1, &l), 201);
+	e2e_make(&s, "e", 1, "Secret-E2E-Name.txt", NULL, NULL);
+	record_secret("Secret-E2E-Name");
+	cr_assert_eq(e2e_put(&s, &r), 201, "%s", r.body);
+	http_resp_free(&r);
+	entry = admin_entry(l.id);
+	cr_assert(entry != NULL && strstr(entry, "\"mode\":\"server\"") !=
+	    NULL, "%s", entry);
+	free(entry);
+	entry = admin_entry(s.id);
+	cr_assert(entry != NULL && strstr(entry, "\"mode\":\"e2e\"") != NULL,
+	    "%s", entry);
+	free(entry);
+	e2e_free(&s);
 }
 
 /* Counts the id prefixes of one admin page into seen; the next cursor. */

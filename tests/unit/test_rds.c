@@ -86,16 +86,24 @@ Test(rds, admin_share_rows)
 
 	memset(&id, 0, sizeof(id));
 	memcpy(id.t_str, "AbCdEfGhAAAAAAAAAAAAAA", OTS_TOK_CHARS);
-	r = resp("*4\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n$16\r\n"
-	    "SSSSSSSSSSSSSSSS\r\n");
+	r = resp("*5\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n$16\r\n"
+	    "SSSSSSSSSSSSSSSS\r\n$-1\r\n");
 	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_OK);
 	cr_assert_str_eq(s.as_prefix, "AbCdEfGh");
 	cr_assert_eq(s.as_size, 5u);
 	cr_assert(s.as_protected);
+	cr_assert(!s.as_e2e);
+	freeReplyObject(r);
+	/* An end-to-end share without a password. */
+	r = resp("*5\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+	    "$1\r\n1\r\n");
+	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_OK);
+	cr_assert(!s.as_protected);
+	cr_assert(s.as_e2e);
 	freeReplyObject(r);
 
 	/* Claimed or expired between SCAN and HMGET: skipped. */
-	r = resp("*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
+	r = resp("*5\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n");
 	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_NOTFOUND);
 	freeReplyObject(r);
 
@@ -103,7 +111,7 @@ Test(rds, admin_share_rows)
 	r = resp("*3\r\n$1\r\n5\r\n$1\r\n1\r\n$1\r\n2\r\n");
 	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_REDIS);
 	freeReplyObject(r);
-	r = resp("*4\r\n$1\r\n5\r\n$1\r\nx\r\n$1\r\n2\r\n$-1\r\n");
+	r = resp("*5\r\n$1\r\n5\r\n$1\r\nx\r\n$1\r\n2\r\n$-1\r\n$-1\r\n");
 	cr_assert_eq(ots_admin_decode_share(r, &id, &s), OTS_ERR_REDIS);
 	cr_assert_str_eq(s.as_prefix, "");
 	freeReplyObject(r);
