@@ -22,6 +22,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include "e2e_client.h"
 #include "itest.h"
 
 TestSuite(memcheck, .timeout = 600);
@@ -58,6 +59,67 @@ upload_owned(struct link *l, char owner[64])
 	snprintf(owner, 64, "%.22s", o + strlen("\"owner_token\":\""));
 	record_secret(owner);
 	http_resp_free(&r);
+}
+
+/* The end-to-end routes: a share in one request, claimed and its lease
+ * fetched with a Range and confirmed; one in parts; a wrong link and a
+ * wrong then right password; an abandoned upload; bad parts. */
+static void
+e2e_round(int round, bool pw)
+{
+	static uint8_t data[100000];
+	struct e2e_share s;
+	struct http_resp r;
+	char id[23], tok[23], lease[23];
+
+	fill_pattern(data, sizeof(data), (uint32_t)round + 77u);
+	e2e_make(&s, data, sizeof(data), "mix-e2e.bin", NULL, NULL);
+	cr_assert_eq(e2e_put(&s, &r), 201, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_claim(s.id, "AAAAAAAAAAAAAAAAAAAAAA", NULL, &r, NULL),
+	    0);
+	cr_assert_eq(r.status, 403);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_claim(s.id, s.secret, NULL, &r, lease), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.len, s.clen);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_lease("GET", s.id, lease, "bytes=100-", &r), 206);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
+	http_resp_free(&r);
+	e2e_free(&s);
+
+	cr_assert_eq(e2e_upload_parts(&s, data, sizeof(data), "parts.bin",
+	    pw ? "memcheck e2e pw" : NULL, 40000), 201);
+	if (pw) {
+		cr_assert_eq(e2e_claim(s.id, s.secret, "wrong", &r, NULL), 0);
+		cr_assert_eq(r.status, 403);
+		http_resp_free(&r);
+	}
+	cr_assert_eq(e2e_claim(s.id, s.secret, pw ? "memcheck e2e pw" : NULL,
+	    &r, lease), 0);
+	cr_assert_eq(r.status, 200);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
+	http_resp_free(&r);
+	e2e_free(&s);
+
+	/* Abandoned, with a bad part first. */
+	cr_assert_eq(e2e_create(5000, id, tok), 201);
+	cr_assert_eq(e2e_patch(id, tok, 7, data, 100, &r), 409);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_patch(id, "AAAAAAAAAAAAAAAAAAAAAA", 0, data, 100, &r),
+	    403);
+	http_resp_free(&r);
+	{
+		char path[96], auth[64];
+		const char *h[] = { auth, NULL };
+
+		snprintf(path, sizeof(path), "/api/v1/uploads/%s", id);
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+		expect("DELETE", path, h, NULL, 0, 204);
+	}
 }
 
 /* One round of the mix; pw: also the password paths (Argon2id is slow
@@ -128,6 +190,8 @@ mix_round(int round, bool pw)
 		cr_assert_eq(r.status, 200);
 		http_resp_free(&r);
 	}
+
+	e2e_round(round, pw);
 
 	/* Bad input. */
 	expect("POST", "/api/v1/files", mph, bad_mp, sizeof(bad_mp) - 1, 400);
