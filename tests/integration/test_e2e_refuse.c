@@ -821,3 +821,72 @@ Test(e2e_refuse, trickling_parts_hold_no_worker_thread, .timeout = 90)
 	cr_assert_eq(upload_offset(u.id, u.token, &hs), 0);
 	end_upload(&u);
 }
+
+/* Every end-to-end route that changes state refuses another site's
+ * page, as the server-side ones do (docs/SECURITY.md, CSRF). */
+Test(e2e_refuse, cross_site_requests_change_nothing)
+{
+	static const char evil[] = "Origin: https://evil.example";
+	uint8_t *data = e2e_pattern(800, 61);
+	char path[128], auth[64], form[160], link[48], pass[48];
+	const char *h_auth[] = { evil, auth, NULL };
+	const char *h_form[] = { evil, CLAIM_FORM, NULL };
+	const char *h_put[] = { evil, NULL, NULL, NULL, NULL };
+	struct started u;
+	struct e2e_share s;
+	struct snapshot before;
+	struct http_resp r;
+	char lease[23];
+	long hs = 0;
+
+	e2e_make(&s, data, 800, "x.txt", NULL, NULL);
+	start_upload(&u, 3000, 62);
+	before = snapshot();
+	h_put[1] = s.h_size;
+	h_put[2] = s.h_meta;
+	h_put[3] = s.h_lcheck;
+	snprintf(path, sizeof(path), "/api/v1/uploads/%s", s.id);
+	cr_assert_eq(http_do("PUT", path, h_put, s.container, s.clen, &r), 0);
+	expect(&r, 403, "cross_origin");
+	http_resp_free(&r);
+	cr_assert_eq(http_do("POST", "/api/v1/uploads", h_put, "", 0, &r), 0);
+	expect(&r, 403, "cross_origin");
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/uploads/%s", u.id);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", u.token);
+	cr_assert_eq(http_do("DELETE", path, h_auth, NULL, 0, &r), 0);
+	expect(&r, 403, "cross_origin");
+	http_resp_free(&r);
+	{
+		const char *h_patch[] = { evil, auth, "Upload-Offset: 0", NULL };
+
+		cr_assert_eq(http_do("PATCH", path, h_patch, u.s.container,
+		    u.s.clen, &r), 0);
+		expect(&r, 403, "cross_origin");
+		http_resp_free(&r);
+	}
+	cr_assert_eq(upload_offset(u.id, u.token, &hs), 0);
+	assert_unchanged(before, "cross-site uploads");
+	/* A claim and a lease confirmation from another site. */
+	cr_assert_eq(e2e_put(&s, &r), 201);
+	http_resp_free(&r);
+	e2e_proofs(s.id, s.secret, NULL, NULL, link, pass);
+	snprintf(path, sizeof(path), "/d/%s", s.id);
+	snprintf(form, sizeof(form), "link_proof=%s", link);
+	cr_assert_eq(http_do("POST", path, h_form, form, strlen(form), &r), 0);
+	expect(&r, 403, "cross_origin");
+	http_resp_free(&r);
+	cr_assert(data_has(s.id), "a cross-site claim took the share");
+	cr_assert_eq(e2e_claim(s.id, s.secret, NULL, &r, lease), 0);
+	expect(&r, 200, NULL);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/leases/%s", s.id);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", lease);
+	cr_assert_eq(http_do("DELETE", path, h_auth, NULL, 0, &r), 0);
+	expect(&r, 403, "cross_origin");
+	http_resp_free(&r);
+	cr_assert(data_leased(s.id), "a cross-site confirmation ended the lease");
+	end_upload(&u);
+	e2e_free(&s);
+	free(data);
+}
