@@ -890,3 +890,42 @@ Test(e2e_refuse, cross_site_requests_change_nothing)
 	e2e_free(&s);
 	free(data);
 }
+
+Test(e2e_refuse, an_upload_survives_a_worker_restart)
+{
+	struct started u;
+	struct http_resp r;
+	long long at;
+	long hs = 0;
+	size_t half;
+
+	start_upload(&u, 300000, 63);
+	half = u.s.clen / 2;
+	cr_assert_eq(e2e_patch(u.id, u.token, 0, u.s.container, half, &r),
+	    204);
+	http_resp_free(&r);
+	devstack("workers-stop");
+	devstack("workers-start");
+	/* The client asks where it was and goes on from there. */
+	at = upload_offset(u.id, u.token, &hs);
+	cr_assert_eq(hs, 200);
+	cr_assert_eq(at, (long long)half);
+	cr_assert_eq(e2e_patch(u.id, u.token, (uint64_t)at, u.s.container +
+	    at, u.s.clen - (size_t)at, &r), 204, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_commit(&u.s, u.token, &r), 201, "%s", r.body);
+	http_resp_free(&r);
+	{
+		uint8_t *plain = NULL;
+		size_t plen = 0;
+
+		cr_assert_eq(e2e_claim(u.id, u.s.secret, NULL, &r, NULL), 0);
+		expect(&r, 200, NULL);
+		cr_assert(e2e_open(u.id, u.s.secret, NULL, "", r.body, r.len,
+		    &plain, &plen));
+		cr_assert(plen == u.len && memcmp(plain, u.data, u.len) == 0);
+		free(plain);
+		http_resp_free(&r);
+	}
+	end_upload(&u);
+}
