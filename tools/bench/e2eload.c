@@ -16,6 +16,10 @@
  *	(DELETE /api/v1/leases/{id}), as the receiver does: a unit is a
  *	verified claim and its confirmation.
  *
+ *   e2eload static BASE_URL PATH CONNS SECONDS FILE
+ *	GETs PATH (nginx serving FILE) and checks every byte the same way:
+ *	the baseline with this client's own costs in it.
+ *
  * Prints one JSON line in the shape of tools/bench/report.lua's.
  */
 #include <stdbool.h>
@@ -43,6 +47,8 @@ static struct ots_tok secret;
 static uint8_t *tmpl;
 static size_t tmpl_len, id_at;
 static struct ots_tok template_id;
+/* static mode: the path to GET. */
+static const char *static_path;
 
 struct link {
 	struct ots_tok l_id;
@@ -229,6 +235,8 @@ on_container(char *p, size_t size, size_t n, void *arg)
 		c->c_bad = true;
 		return len;
 	}
+	if (static_path != NULL)
+		head = 0;
 	if (c->c_got < head) {
 		off = head - c->c_got < len ? head - c->c_got : len;
 		if (memcmp(p, c->c_head + c->c_got, off) != 0)
@@ -314,7 +322,14 @@ start(CURLM *m, struct conn *c, struct run *r)
 	curl_easy_setopt(c->c_easy, CURLOPT_TIMEOUT, 60L);
 	c->c_got = 0;
 	c->c_bad = false;
-	if (r->r_links == NULL) {
+	if (static_path != NULL) {
+		snprintf(c->c_url, sizeof(c->c_url), "%s%s", r->r_base,
+		    static_path);
+		curl_easy_setopt(c->c_easy, CURLOPT_WRITEFUNCTION,
+		    on_container);
+		curl_easy_setopt(c->c_easy, CURLOPT_WRITEDATA, c);
+		c->c_started = bench_now();
+	} else if (r->r_links == NULL) {
 		struct ots_tok id;
 
 		upload_headers(c, r->r_size, &id);
@@ -369,6 +384,11 @@ start(CURLM *m, struct conn *c, struct run *r)
 static bool
 finished(struct conn *c, struct run *r, CURLcode res, long status, bool *ok)
 {
+	if (static_path != NULL) {
+		*ok = res == CURLE_OK && status == 200 && !c->c_bad &&
+		    c->c_got == tmpl_len;
+		return true;
+	}
 	if (r->r_links == NULL) {
 		*ok = res == CURLE_OK && status == 201;
 		if (!*ok)
@@ -414,23 +434,30 @@ main(int argc, char **argv)
 	CURLM *m;
 
 	upload = argc >= 6 && strcmp(argv[1], "upload") == 0;
-	if (!(upload && argc <= 7) && !(argc == 7 &&
+	if (argc == 7 && strcmp(argv[1], "static") == 0)
+		static_path = argv[3];
+	if (!(upload && argc <= 7) && static_path == NULL && !(argc == 7 &&
 	    strcmp(argv[1], "download") == 0)) {
 		fprintf(stderr, "usage: e2eload upload BASE_URL SIZE CONNS "
 		    "SECONDS [LINKS_OUT]\n"
 		    "       e2eload download BASE_URL LINKS CONNS SECONDS "
-		    "SIZE\n");
+		    "SIZE\n"
+		    "       e2eload static BASE_URL PATH CONNS SECONDS FILE\n");
 		return 2;
 	}
 	if (sodium_init() < 0)
 		die("no libsodium");
 	r.r_base = argv[2];
-	r.r_size = strtoull(upload ? argv[3] : argv[6], NULL, 10);
+	r.r_size = static_path != NULL ? 0 : strtoull(upload ? argv[3] :
+	    argv[6], NULL, 10);
 	conns = atoi(argv[4]);
 	seconds = strtod(argv[5], NULL);
 	if (conns <= 0 || conns > 10000 || seconds <= 0)
 		die("bad CONNS or SECONDS");
-	if (upload) {
+	if (static_path != NULL) {
+		if ((tmpl = bench_read_file(argv[6], &tmpl_len)) == NULL)
+			die("cannot read FILE");
+	} else if (upload) {
 		ots_tok_random(&secret);
 		if (argc == 7 && (r.r_out = fopen(argv[6], "w")) == NULL)
 			die("cannot write the links");
@@ -441,7 +468,7 @@ main(int argc, char **argv)
 	}
 	if (upload)
 		make_template(r.r_size);
-	else
+	else if (static_path == NULL)
 		read_template(argv[3]);
 	if (r.r_out != NULL)
 		write_template(argv[6]);
