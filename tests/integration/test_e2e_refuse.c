@@ -308,6 +308,23 @@ end_upload(struct started *u)
 	free(u->data);
 }
 
+/* The committed upload u claims whole and opens to its data. */
+static void
+claim_whole(struct started *u)
+{
+	uint8_t *plain = NULL;
+	size_t plen = 0;
+	struct http_resp r;
+
+	cr_assert_eq(e2e_claim(u->id, u->s.secret, NULL, &r, NULL), 0);
+	expect(&r, 200, NULL);
+	cr_assert(e2e_open(u->id, u->s.secret, NULL, "", r.body, r.len,
+	    &plain, &plen));
+	cr_assert(plen == u->len && memcmp(plain, u->data, u->len) == 0);
+	free(plain);
+	http_resp_free(&r);
+}
+
 /* A PATCH refused with status and code that moves nothing. */
 static void
 patch_refused(struct started *u, const char *token, uint64_t off,
@@ -486,18 +503,7 @@ Test(e2e_refuse, concurrent_parts_store_one)
 	cr_assert_eq(upload_offset(u.id, u.token, &hs), (long long)u.s.clen);
 	cr_assert_eq(e2e_commit(&u.s, u.token, &r), 201, "%s", r.body);
 	http_resp_free(&r);
-	{
-		uint8_t *plain = NULL;
-		size_t plen = 0;
-
-		cr_assert_eq(e2e_claim(u.id, u.s.secret, NULL, &r, NULL), 0);
-		expect(&r, 200, NULL);
-		cr_assert(e2e_open(u.id, u.s.secret, NULL, "", r.body, r.len,
-		    &plain, &plen));
-		cr_assert(plen == u.len && memcmp(plain, u.data, u.len) == 0);
-		free(plain);
-		http_resp_free(&r);
-	}
+	claim_whole(&u);
 	end_upload(&u);
 }
 
@@ -915,17 +921,6 @@ Test(e2e_refuse, an_upload_survives_a_worker_restart)
 	http_resp_free(&r);
 	cr_assert_eq(e2e_commit(&u.s, u.token, &r), 201, "%s", r.body);
 	http_resp_free(&r);
-	{
-		uint8_t *plain = NULL;
-		size_t plen = 0;
-
-		cr_assert_eq(e2e_claim(u.id, u.s.secret, NULL, &r, NULL), 0);
-		expect(&r, 200, NULL);
-		cr_assert(e2e_open(u.id, u.s.secret, NULL, "", r.body, r.len,
-		    &plain, &plen));
-		cr_assert(plen == u.len && memcmp(plain, u.data, u.len) == 0);
-		free(plain);
-		http_resp_free(&r);
-	}
+	claim_whole(&u);
 	end_upload(&u);
 }
