@@ -36,36 +36,6 @@
  * wait for a run slot comes on top). */
 #define GUESS_LEASE_MS 30000u
 
-/* Answers for a share that is gone, saying why. */
-void
-h_gone(struct req *req, enum ots_share_state st)
-{
-	const char *msg;
-
-	switch (st) {
-	case OTS_SHARE_CLAIMED:
-		msg = "This share was already opened. It can be opened only "
-		    "once.";
-		break;
-	case OTS_SHARE_EXPIRED:
-		msg = "This share expired before anyone opened it.";
-		break;
-	case OTS_SHARE_REVOKED:
-		msg = "The sender revoked this share.";
-		break;
-	case OTS_SHARE_LOCKED:
-		msg = "This share was destroyed after too many wrong "
-		    "passwords.";
-		break;
-	case OTS_SHARE_UNKNOWN:
-	case OTS_SHARE_AVAILABLE:
-	default:
-		msg = "This share is gone.";
-		break;
-	}
-	resp_error(req, 410, ots_share_state_str(st), msg);
-}
-
 /* What a claim form carries. */
 struct claim_form {
 	bool cf_key;			/* a key field (maybe malformed) */

@@ -1,6 +1,6 @@
 /*
- * What the handlers share: id parsing, expiry bounds and the answer to a
- * fresh upload.
+ * What the handlers share: id parsing, expiry bounds, the answer to a
+ * fresh upload and the answer for a share that is gone.
  */
 #include <string.h>
 #include <strings.h>
@@ -12,6 +12,7 @@
 #include "ots_json.h"
 #include "ots_log.h"
 #include "ots_rl.h"
+#include "ots_share.h"
 #include "ots_banned.h"
 
 bool
@@ -400,4 +401,34 @@ h_heavy_leave(struct req *req)
 			    req->req_id);
 		req->req_busy = false;
 	}
+}
+
+/* Answers for a share that is gone, saying why. */
+void
+h_gone(struct req *req, enum ots_share_state st)
+{
+	const char *msg;
+
+	switch (st) {
+	case OTS_SHARE_CLAIMED:
+		msg = "This share was already opened. It can be opened only "
+		    "once.";
+		break;
+	case OTS_SHARE_EXPIRED:
+		msg = "This share expired before anyone opened it.";
+		break;
+	case OTS_SHARE_REVOKED:
+		msg = "The sender revoked this share.";
+		break;
+	case OTS_SHARE_LOCKED:
+		msg = "This share was destroyed after too many wrong "
+		    "passwords.";
+		break;
+	case OTS_SHARE_UNKNOWN:
+	case OTS_SHARE_AVAILABLE:
+	default:
+		msg = "This share is gone.";
+		break;
+	}
+	resp_error(req, 410, ots_share_state_str(st), msg);
 }
