@@ -34,7 +34,7 @@ h_expiry_ok(const struct req *req, struct ots_str raw, uint64_t *out)
 	uint64_t secs = c->c_expiry_default;
 
 	if (raw.len > 0 &&
-	    (ots_cfg_parse_duration(raw.p, raw.len, &secs) != OTS_OK ||
+	    (ots_parse_duration(raw.p, raw.len, &secs) != OTS_OK ||
 	    secs < c->c_expiry_min || secs > c->c_expiry_max))
 		return false;
 	*out = secs;

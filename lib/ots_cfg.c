@@ -8,18 +8,17 @@
 #include "ots_rl.h"
 #include "ots_banned.h"
 
-#define TEN_YEARS (10ull * 366 * 86400)
 
 void
 ots_cfg_defaults(struct ots_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	memcpy(c->c_redis.cr_path, "/run/onetimeshare-redis/redis.sock",
+	memcpy(c->c_redis.ra_path, "/run/onetimeshare-redis/redis.sock",
 	    sizeof("/run/onetimeshare-redis/redis.sock"));
-	c->c_redis.cr_port = 6379;
-	memcpy(c->c_limits.cr_path, "/run/onetimeshare-redis-limits/redis.sock",
+	c->c_redis.ra_port = 6379;
+	memcpy(c->c_limits.ra_path, "/run/onetimeshare-redis-limits/redis.sock",
 	    sizeof("/run/onetimeshare-redis-limits/redis.sock"));
-	c->c_limits.cr_port = 6379;
+	c->c_limits.ra_port = 6379;
 	c->c_redis_timeout_ms = 1000;
 	memcpy(c->c_data_dir, "/var/lib/onetimeshare",
 	    sizeof("/var/lib/onetimeshare"));
@@ -71,79 +70,6 @@ ots_cfg_getenv(void *ctx, const char *name)
 	return getenv(name);
 }
 
-enum ots_err
-ots_cfg_parse_duration(const char *s, size_t len, uint64_t *secs)
-{
-	uint64_t unit = 1, v = 0;
-	enum ots_err e;
-
-	if (len == 0)
-		return OTS_ERR_INVAL;
-	switch (s[len - 1]) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	default:
-		unit = 0;
-		break;
-	}
-	if (unit != 0)
-		len--;
-	else
-		unit = 1;
-	e = ots_parse_u64(s, len, 0, TEN_YEARS, &v);
-	if (e != OTS_OK)
-		return e;
-	if (v > TEN_YEARS / unit)
-		return OTS_ERR_TOOBIG;
-	*secs = v * unit;
-	return OTS_OK;
-}
-
-enum ots_err
-ots_cfg_parse_size(const char *s, size_t len, uint64_t *bytes)
-{
-	static const struct {
-		const char *suffix;
-		unsigned shift;
-	} units[] = {
-		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
-		{ "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
-	};
-	unsigned shift = 0;
-	uint64_t v = 0;
-	size_t i;
-	enum ots_err e;
-
-	for (i = 0; i < OTS_ARRAY_LEN(units); i++) {
-		size_t sl = strlen(units[i].suffix);
-
-		if (len > sl && memcmp(s + len - sl, units[i].suffix, sl) ==
-		    0) {
-			shift = units[i].shift;
-			len -= sl;
-			break;
-		}
-	}
-	e = ots_parse_u64(s, len, 0, UINT64_MAX >> shift, &v);
-	if (e != OTS_OK)
-		return e;
-	*bytes = v << shift;
-	return OTS_OK;
-}
-
 /* Fails the load with a message naming the variable. */
 static enum ots_err
 bad(char *err, size_t errlen, const char *name, const char *why)
@@ -192,7 +118,7 @@ get_duration(const char *v, const char *name, uint64_t min, uint64_t *out,
 {
 	uint64_t secs = 0;
 
-	if (ots_cfg_parse_duration(v, strlen(v), &secs) != OTS_OK ||
+	if (ots_parse_duration(v, strlen(v), &secs) != OTS_OK ||
 	    secs < min)
 		return bad(err, errlen, name,
 		    "must be a duration like 300, 5m, 24h or 7d, within 10 "
@@ -203,7 +129,7 @@ get_duration(const char *v, const char *name, uint64_t min, uint64_t *out,
 
 /* name is the variable, e.g. OTS_REDIS; r gets what it says. */
 static enum ots_err
-parse_redis(struct ots_cfg_redis *r, const char *name, const char *v,
+parse_redis(struct ots_rds_addr *r, const char *name, const char *v,
     char *err, size_t errlen)
 {
 	const char *colon;
@@ -213,27 +139,27 @@ parse_redis(struct ots_cfg_redis *r, const char *name, const char *v,
 		if (v[5] != '/')
 			return bad(err, errlen, name,
 			    "unix: needs an absolute socket path");
-		r->cr_host[0] = '\0';
-		return get_str(v + 5, name, r->cr_path, sizeof(r->cr_path),
+		r->ra_host[0] = '\0';
+		return get_str(v + 5, name, r->ra_path, sizeof(r->ra_path),
 		    err, errlen);
 	}
 	colon = strrchr(v, ':');
 	if (colon == NULL || colon == v ||
 	    ots_parse_u64(colon + 1, strlen(colon + 1), 1, 65535, &port) !=
 	    OTS_OK ||
-	    (size_t)(colon - v) >= sizeof(r->cr_host))
+	    (size_t)(colon - v) >= sizeof(r->ra_host))
 		return bad(err, errlen, name,
 		    "must be unix:/path/to/socket or host:port");
-	memcpy(r->cr_host, v, (size_t)(colon - v));
-	r->cr_host[colon - v] = '\0';
-	r->cr_port = (unsigned)port;
-	r->cr_path[0] = '\0';
+	memcpy(r->ra_host, v, (size_t)(colon - v));
+	r->ra_host[colon - v] = '\0';
+	r->ra_port = (unsigned)port;
+	r->ra_path[0] = '\0';
 	return OTS_OK;
 }
 
 /* OTS_REDIS or OTS_REDIS_LIMITS (prefix), with _PASSWORD and _DB. */
 static enum ots_err
-load_redis(struct ots_cfg_redis *r, const char *prefix, ots_cfg_get_fn get,
+load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
     void *ctx, char *err, size_t errlen)
 {
 	char name[64];
@@ -248,8 +174,8 @@ load_redis(struct ots_cfg_redis *r, const char *prefix, ots_cfg_get_fn get,
 	if (ots_str_fmt(name, sizeof(name), "%s_PASSWORD", prefix) != OTS_OK)
 		return OTS_ERR_INVAL;
 	v = get(ctx, name);
-	if (v != NULL && v[0] != '\0' && (e = get_str(v, name, r->cr_password,
-	    sizeof(r->cr_password), err, errlen)) != OTS_OK)
+	if (v != NULL && v[0] != '\0' && (e = get_str(v, name, r->ra_password,
+	    sizeof(r->ra_password), err, errlen)) != OTS_OK)
 		return e;
 	if (ots_str_fmt(name, sizeof(name), "%s_DB", prefix) != OTS_OK)
 		return OTS_ERR_INVAL;
@@ -258,7 +184,7 @@ load_redis(struct ots_cfg_redis *r, const char *prefix, ots_cfg_get_fn get,
 		if ((e = get_uint(v, name, 0, 1000000, &n, err, errlen)) !=
 		    OTS_OK)
 			return e;
-		r->cr_db = (unsigned)n;
+		r->ra_db = (unsigned)n;
 	}
 	return OTS_OK;
 }
@@ -303,7 +229,7 @@ load_password(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 
 	v = get(ctx, "OTS_ARGON2_MEMORY");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		if (ots_parse_size(v, strlen(v), &n) != OTS_OK ||
 		    n / 1024 < OTS_KDF_MEM_MIN_KIB ||
 		    n / 1024 > OTS_KDF_MEM_MAX_KIB)
 			return bad(err, errlen, "OTS_ARGON2_MEMORY",
@@ -403,7 +329,7 @@ load_transfers(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	if (v != NULL && v[0] != '\0') {
 		if (strcmp(v, "off") == 0)
 			n = 0;
-		else if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		else if (ots_parse_size(v, strlen(v), &n) != OTS_OK ||
 		    n == 0 || n > 1024ull * 1024 * 1024)
 			return bad(err, errlen, "OTS_TRANSFER_MIN_RATE", "must be "
 			    "bytes per second from 1 to 1G (like 1K or 512), or "
@@ -412,7 +338,7 @@ load_transfers(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	}
 	v = get(ctx, "OTS_TRANSFER_WINDOW");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_duration(v, strlen(v), &n) != OTS_OK ||
+		if (ots_parse_duration(v, strlen(v), &n) != OTS_OK ||
 		    n < 1 || n > 3600)
 			return bad(err, errlen, "OTS_TRANSFER_WINDOW", "must be a "
 			    "duration from 1s to 1h");
@@ -420,7 +346,7 @@ load_transfers(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	}
 	v = get(ctx, "OTS_READY_MIN_FREE");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK)
+		if (ots_parse_size(v, strlen(v), &n) != OTS_OK)
 			return bad(err, errlen, "OTS_READY_MIN_FREE", "must be a "
 			    "size like 1G or 500M (0: never)");
 		c->c_ready_min_free = n;
@@ -458,7 +384,7 @@ load_e2e(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		return e;
 	v = get(ctx, "OTS_UPLOAD_PART_MAX");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		if (ots_parse_size(v, strlen(v), &n) != OTS_OK ||
 		    n < 64u * 1024u || n > 256u * 1024u * 1024u)
 			return bad(err, errlen, "OTS_UPLOAD_PART_MAX", "must be a "
 			    "size from 64K to 256M (and below nginx's "
@@ -476,7 +402,7 @@ load_e2e(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		return e;
 	v = get(ctx, "OTS_CLAIM_LEASE");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_duration(v, strlen(v), &n) != OTS_OK ||
+		if (ots_parse_duration(v, strlen(v), &n) != OTS_OK ||
 		    n > 86400)
 			return bad(err, errlen, "OTS_CLAIM_LEASE", "must be a "
 			    "duration from 0 (no lease) to 1d");
@@ -494,7 +420,7 @@ load_e2e(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	}
 	v = get(ctx, "OTS_E2E_BLOB_MAX");
 	if (v != NULL && v[0] != '\0') {
-		if (ots_cfg_parse_size(v, strlen(v), &n) != OTS_OK ||
+		if (ots_parse_size(v, strlen(v), &n) != OTS_OK ||
 		    n < 1024u * 1024u || n > 4ull << 30)
 			return bad(err, errlen, "OTS_E2E_BLOB_MAX", "must be a "
 			    "size from 1M to 4G");
@@ -538,7 +464,7 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	    OTS_OK)
 		return e;
 	if (GET("OTS_MAX_SIZE")) {
-		if (ots_cfg_parse_size(v, strlen(v), &c->c_max_size) !=
+		if (ots_parse_size(v, strlen(v), &c->c_max_size) !=
 		    OTS_OK || c->c_max_size == 0 ||
 		    c->c_max_size > OTS_MAX_SIZE_CEILING)
 			return bad(err, errlen, "OTS_MAX_SIZE",
@@ -655,18 +581,18 @@ describe_rate(struct ots_buf *o, const char *name, const struct ots_rl_limit *l)
 
 static enum ots_err
 describe_redis(struct ots_buf *o, const char *name,
-    const struct ots_cfg_redis *r)
+    const struct ots_rds_addr *r)
 {
 	enum ots_err e;
 
-	if (r->cr_path[0] != '\0')
-		e = ots_buf_addf(o, "%s=unix:%s\n", name, r->cr_path);
+	if (r->ra_path[0] != '\0')
+		e = ots_buf_addf(o, "%s=unix:%s\n", name, r->ra_path);
 	else
-		e = ots_buf_addf(o, "%s=%s:%u\n", name, r->cr_host, r->cr_port);
+		e = ots_buf_addf(o, "%s=%s:%u\n", name, r->ra_host, r->ra_port);
 	if (e == OTS_OK)
 		e = ots_buf_addf(o, "%s_PASSWORD=%s\n%s_DB=%u\n", name,
-		    r->cr_password[0] != '\0' ? "(set, hidden)" : "", name,
-		    r->cr_db);
+		    r->ra_password[0] != '\0' ? "(set, hidden)" : "", name,
+		    r->ra_db);
 	return e;
 }
 

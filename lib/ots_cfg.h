@@ -14,42 +14,19 @@
 #include "ots_buf.h"
 #include "ots_kdf.h"
 #include "ots_net.h"
+#include "ots_rds_addr.h"
+#include "ots_rl.h"
 #include "ots_util.h"
 
 #define OTS_CFG_PATH_MAX 512
 #define OTS_CFG_URL_MAX 256
-#define OTS_CFG_SECRET_MAX 256
-
-/* Route classes that are rate limited (ots_rl.h). */
-enum ots_rl_class {
-	OTS_RL_UPLOAD = 0,	/* PUT and POST /api/v1/files */
-	OTS_RL_CLAIM,		/* POST /d/{id} */
-	OTS_RL_META,		/* GET /d/{id}, /api/v1/files/{id}, owner routes */
-	OTS_RL_ADMIN_FAIL,	/* wrong admin tokens */
-	OTS_RL_CLASSES
-};
-
-/* Where a Redis listens, and how to log in. */
-struct ots_cfg_redis {
-	char cr_path[OTS_CFG_PATH_MAX];		/* unix socket, "" when TCP */
-	char cr_host[OTS_CFG_URL_MAX];
-	unsigned cr_port;
-	char cr_password[OTS_CFG_SECRET_MAX];	/* "" for none */
-	unsigned cr_db;
-};
-
-/* A limit: at most rl_count requests per rl_window_ms; 0 means off. */
-struct ots_rl_limit {
-	uint64_t rl_count;
-	uint64_t rl_window_ms;
-};
 
 struct ots_cfg {
 	/* The Redis of the shares, and the one of per-client counters (rate
 	 * windows, transfers in flight): the latter keeps nothing on disk,
 	 * so no file ever links a client address to a share. */
-	struct ots_cfg_redis c_redis;
-	struct ots_cfg_redis c_limits;
+	struct ots_rds_addr c_redis;
+	struct ots_rds_addr c_limits;
 	unsigned c_redis_timeout_ms;	/* connect and each command, both */
 
 	char c_data_dir[OTS_CFG_PATH_MAX];
@@ -127,20 +104,5 @@ OTS_WARN_UNUSED enum ots_err ots_cfg_describe(const struct ots_cfg *c,
 
 /* get for ots_cfg_load: getenv(3). */
 const char *ots_cfg_getenv(void *ctx, const char *name);
-
-/*
- * Parses a duration: a whole number of seconds, or a number followed by
- * s, m, h, d or w ("90", "5m", "24h", "7d").  OTS_ERR_INVAL for bad
- * syntax, OTS_ERR_TOOBIG past 10 years.
- */
-OTS_WARN_UNUSED enum ots_err ots_cfg_parse_duration(const char *s,
-    size_t len, uint64_t *secs);
-
-/*
- * Parses a size in bytes, with an optional K, M, G or T suffix (powers of
- * 1024; "KiB", "MiB", "GiB", "TiB" too).  OTS_ERR_INVAL for bad syntax.
- */
-OTS_WARN_UNUSED enum ots_err ots_cfg_parse_size(const char *s, size_t len,
-    uint64_t *bytes);
 
 #endif

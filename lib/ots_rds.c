@@ -18,7 +18,7 @@
 #define ARGS_MAX (3 + OTS_RDS_ARGS_MAX)
 
 struct ots_rds {
-	const struct ots_cfg_redis *r_addr;
+	const struct ots_rds_addr *r_addr;
 	unsigned r_timeout_ms;
 	redisContext *r_ctx;		/* NULL when disconnected */
 	uint64_t r_retry_at;		/* ots_mono_ms() before which no
@@ -48,7 +48,7 @@ static const struct {
 };
 
 enum ots_err
-ots_rds_new(const struct ots_cfg_redis *addr, unsigned timeout_ms,
+ots_rds_new(const struct ots_rds_addr *addr, unsigned timeout_ms,
     struct ots_rds **out)
 {
 	struct ots_rds *r;
@@ -171,33 +171,33 @@ load_scripts(struct ots_rds *r)
 static enum ots_err
 connect_now(struct ots_rds *r)
 {
-	const struct ots_cfg_redis *c = r->r_addr;
+	const struct ots_rds_addr *c = r->r_addr;
 	struct timeval tv = timeout_tv(r);
 	char db[16];
 	enum ots_err e;
 
-	if (c->cr_path[0] != '\0')
-		r->r_ctx = redisConnectUnixWithTimeout(c->cr_path, tv);
+	if (c->ra_path[0] != '\0')
+		r->r_ctx = redisConnectUnixWithTimeout(c->ra_path, tv);
 	else
-		r->r_ctx = redisConnectWithTimeout(c->cr_host,
-		    (int)c->cr_port, tv);
+		r->r_ctx = redisConnectWithTimeout(c->ra_host,
+		    (int)c->ra_port, tv);
 	if (r->r_ctx == NULL)
 		return OTS_ERR_NOMEM;
 	if (r->r_ctx->err != 0)
 		return context_failed(r, "cannot connect to redis");
 	if (redisSetTimeout(r->r_ctx, tv) != REDIS_OK)
 		return context_failed(r, "cannot set redis timeout");
-	if (c->cr_password[0] != '\0') {
-		const char *argv[2] = { "AUTH", c->cr_password };
+	if (c->ra_password[0] != '\0') {
+		const char *argv[2] = { "AUTH", c->ra_password };
 
 		e = simple_ok(r, 2, argv, "AUTH");
 		if (e != OTS_OK)
 			return e;
 	}
-	if (c->cr_db != 0) {
+	if (c->ra_db != 0) {
 		const char *argv[2] = { "SELECT", db };
 
-		if (ots_str_fmt(db, sizeof(db), "%u", c->cr_db) !=
+		if (ots_str_fmt(db, sizeof(db), "%u", c->ra_db) !=
 		    OTS_OK)
 			return OTS_ERR_INVAL;
 		e = simple_ok(r, 2, argv, "SELECT");

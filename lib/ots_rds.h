@@ -19,7 +19,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "ots_cfg.h"
+#include "ots_rds_addr.h"
 #include "ots_util.h"
 
 #define OTS_RDS_BACKOFF_MS 200u
@@ -52,7 +52,7 @@ struct ots_rds;
 /* Prepares a connection to the Redis at addr (borrowed, must outlive
  * it), with timeout_ms for connecting and for each command; nothing is
  * connected yet. */
-OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_cfg_redis *addr,
+OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_rds_addr *addr,
     unsigned timeout_ms, struct ots_rds **out);
 
 /* Disconnects and frees; accepts NULL. */

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "ots_cfg.h"
+#include "ots_rds.h"
 #include "ots_banned.h"
 
 static const char *const class_names[OTS_RL_CLASSES] = { "upload", "claim",
@@ -29,7 +29,7 @@ ots_rl_parse(const char *s, struct ots_rl_limit *out)
 	if (slash == NULL ||
 	    ots_parse_u64(s, (size_t)(slash - s), 1, 1000000, &count) !=
 	    OTS_OK ||
-	    ots_cfg_parse_duration(slash + 1, strlen(slash + 1), &secs) !=
+	    ots_parse_duration(slash + 1, strlen(slash + 1), &secs) !=
 	    OTS_OK || secs < 1 || secs > 86400)
 		return OTS_ERR_INVAL;
 	out->rl_count = count;

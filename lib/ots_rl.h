@@ -12,11 +12,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ots_cfg.h"
-#include "ots_rds.h"
 #include "ots_util.h"
 
-/* enum ots_rl_class and struct ots_rl_limit live in ots_cfg.h. */
+/* The Redis calls take the limits Redis' connection (ots_rds.h); the
+ * types and the parser need no Redis, so the config can use them. */
+struct ots_rds;
+
+/* Route classes that are rate limited. */
+enum ots_rl_class {
+	OTS_RL_UPLOAD = 0,	/* PUT and POST /api/v1/files */
+	OTS_RL_CLAIM,		/* POST /d/{id} */
+	OTS_RL_META,		/* GET /d/{id}, /api/v1/files/{id}, owner routes */
+	OTS_RL_ADMIN_FAIL,	/* wrong admin tokens */
+	OTS_RL_CLASSES
+};
+
+/* A limit: at most rl_count requests per rl_window_ms; 0 means off. */
+struct ots_rl_limit {
+	uint64_t rl_count;
+	uint64_t rl_window_ms;
+};
+
 
 /* "upload", "claim", "meta". */
 const char *ots_rl_class_name(enum ots_rl_class c);

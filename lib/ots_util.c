@@ -10,6 +10,9 @@
 
 #include "ots_banned.h"
 
+/* The longest duration ots_parse_duration takes. */
+#define TEN_YEARS (10ull * 366 * 86400)
+
 void
 ots_assert_fail(const char *file, int line, const char *what)
 {
@@ -198,4 +201,77 @@ ots_mono_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+enum ots_err
+ots_parse_duration(const char *s, size_t len, uint64_t *secs)
+{
+	uint64_t unit = 1, v = 0;
+	enum ots_err e;
+
+	if (len == 0)
+		return OTS_ERR_INVAL;
+	switch (s[len - 1]) {
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		unit = 0;
+		break;
+	}
+	if (unit != 0)
+		len--;
+	else
+		unit = 1;
+	e = ots_parse_u64(s, len, 0, TEN_YEARS, &v);
+	if (e != OTS_OK)
+		return e;
+	if (v > TEN_YEARS / unit)
+		return OTS_ERR_TOOBIG;
+	*secs = v * unit;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_parse_size(const char *s, size_t len, uint64_t *bytes)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+		{ "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+	};
+	unsigned shift = 0;
+	uint64_t v = 0;
+	size_t i;
+	enum ots_err e;
+
+	for (i = 0; i < OTS_ARRAY_LEN(units); i++) {
+		size_t sl = strlen(units[i].suffix);
+
+		if (len > sl && memcmp(s + len - sl, units[i].suffix, sl) ==
+		    0) {
+			shift = units[i].shift;
+			len -= sl;
+			break;
+		}
+	}
+	e = ots_parse_u64(s, len, 0, UINT64_MAX >> shift, &v);
+	if (e != OTS_OK)
+		return e;
+	*bytes = v << shift;
+	return OTS_OK;
 }

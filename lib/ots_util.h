@@ -85,4 +85,19 @@ uint64_t ots_now(void);
 /* Milliseconds of CLOCK_MONOTONIC, for durations and deadlines. */
 uint64_t ots_mono_ms(void);
 
+/*
+ * Parses a duration: a whole number of seconds, or a number followed by
+ * s, m, h, d or w ("90", "5m", "24h", "7d").  OTS_ERR_INVAL for bad
+ * syntax, OTS_ERR_TOOBIG past 10 years.
+ */
+OTS_WARN_UNUSED enum ots_err ots_parse_duration(const char *s,
+    size_t len, uint64_t *secs);
+
+/*
+ * Parses a size in bytes, with an optional K, M, G or T suffix (powers of
+ * 1024; "KiB", "MiB", "GiB", "TiB" too).  OTS_ERR_INVAL for bad syntax.
+ */
+OTS_WARN_UNUSED enum ots_err ots_parse_size(const char *s, size_t len,
+    uint64_t *bytes);
+
 #endif

@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ots_tok_parse(copy, size, &t) == OTS_OK &&
 	    (size != OTS_TOK_CHARS || memcmp(t.t_str, copy, size) != 0))
 		abort();
-	e = ots_cfg_parse_duration(copy, size, &v);
-	e = ots_cfg_parse_size(copy, size, &v);
+	e = ots_parse_duration(copy, size, &v);
+	e = ots_parse_size(copy, size, &v);
 	e = ots_rl_parse(copy, &lim);
 	e = ots_net_parse_cidrs(copy, &cidrs);
 	if (e == OTS_OK)

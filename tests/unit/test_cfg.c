@@ -85,7 +85,7 @@ Test(cfg, defaults_are_sane)
 	struct ots_cfg c;
 
 	ots_cfg_defaults(&c);
-	cr_assert_eq(c.c_redis.cr_path[0], '/');
+	cr_assert_eq(c.c_redis.ra_path[0], '/');
 	cr_assert_eq(c.c_data_dir[0], '/');
 	cr_assert_eq(strncmp(c.c_base_url, "http", 4), 0);
 	cr_assert_neq(c.c_base_url[strlen(c.c_base_url) - 1], '/');
@@ -94,7 +94,7 @@ Test(cfg, defaults_are_sane)
 	cr_assert_leq(c.c_expiry_default, c.c_expiry_max);
 	cr_assert_geq(c.c_threads, 1u);
 	cr_assert_leq(c.c_threads, 256u);
-	cr_assert_str_eq(c.c_redis.cr_password, "");
+	cr_assert_str_eq(c.c_redis.ra_password, "");
 }
 
 Test(cfg, empty_value_counts_as_unset)
@@ -114,8 +114,8 @@ Test(cfg, redis_unix_socket)
 	struct ots_cfg c;
 
 	load_one("OTS_REDIS", "unix:/tmp/redis test.sock", &c);
-	cr_assert_str_eq(c.c_redis.cr_path, "/tmp/redis test.sock");
-	cr_assert_str_eq(c.c_redis.cr_host, "");
+	cr_assert_str_eq(c.c_redis.ra_path, "/tmp/redis test.sock");
+	cr_assert_str_eq(c.c_redis.ra_host, "");
 }
 
 Test(cfg, redis_host_and_port)
@@ -123,9 +123,9 @@ Test(cfg, redis_host_and_port)
 	struct ots_cfg c;
 
 	load_one("OTS_REDIS", "redis.internal:6380", &c);
-	cr_assert_str_eq(c.c_redis.cr_host, "redis.internal");
-	cr_assert_eq(c.c_redis.cr_port, 6380u);
-	cr_assert_str_eq(c.c_redis.cr_path, "", "TCP must clear the socket path");
+	cr_assert_str_eq(c.c_redis.ra_host, "redis.internal");
+	cr_assert_eq(c.c_redis.ra_port, 6380u);
+	cr_assert_str_eq(c.c_redis.ra_path, "", "TCP must clear the socket path");
 }
 
 Test(cfg, redis_bad_forms_are_rejected)
@@ -151,8 +151,8 @@ Test(cfg, redis_password_db_and_timeout)
 	char err[128];
 
 	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
-	cr_assert_str_eq(c.c_redis.cr_password, "s3cr3t pass");
-	cr_assert_eq(c.c_redis.cr_db, 3u);
+	cr_assert_str_eq(c.c_redis.ra_password, "s3cr3t pass");
+	cr_assert_eq(c.c_redis.ra_db, 3u);
 	cr_assert_eq(c.c_redis_timeout_ms, 250u);
 }
 
@@ -513,7 +513,7 @@ Test(cfg, bad_sweep_settings_are_rejected)
 	assert_rejected("OTS_SWEEP_GRACE", "soon", "OTS_SWEEP_GRACE");
 }
 
-/* Known answers for ots_cfg_parse_duration and ots_cfg_parse_size. */
+/* Known answers for ots_parse_duration and ots_parse_size. */
 struct num_case {
 	char in[32];
 	enum ots_err want;
@@ -556,7 +556,7 @@ Test(cfg, parse_duration_known_answers)
 		uint64_t v = 777;
 		enum ots_err e;
 
-		e = ots_cfg_parse_duration(c->in, strlen(c->in), &v);
+		e = ots_parse_duration(c->in, strlen(c->in), &v);
 
 		cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
 		    ots_err_str(e), ots_err_str(c->want));
@@ -601,7 +601,7 @@ Test(cfg, parse_size_known_answers)
 		uint64_t v = 777;
 		enum ots_err e;
 
-		e = ots_cfg_parse_size(c->in, strlen(c->in), &v);
+		e = ots_parse_size(c->in, strlen(c->in), &v);
 
 		cr_assert_eq(e, c->want, "'%s': got %s, want %s", c->in,
 		    ots_err_str(e), ots_err_str(c->want));
@@ -619,8 +619,8 @@ Test(cfg, parse_size_overflow_is_an_error)
 	uint64_t v = 0;
 
 	/* 2^24 TiB = 2^64 bytes. */
-	cr_assert_neq(ots_cfg_parse_size("16777216T", 9, &v), OTS_OK);
-	cr_assert_eq(ots_cfg_parse_size("16777215T", 9, &v), OTS_OK);
+	cr_assert_neq(ots_parse_size("16777216T", 9, &v), OTS_OK);
+	cr_assert_eq(ots_parse_size("16777215T", 9, &v), OTS_OK);
 	cr_assert_eq(v, 16777215ull << 40);
 }
 
@@ -636,17 +636,17 @@ Test(cfg, limits_redis_is_its_own)
 	char err[128];
 
 	ots_cfg_defaults(&d);
-	cr_assert_str_eq(d.c_limits.cr_path,
+	cr_assert_str_eq(d.c_limits.ra_path,
 	    "/run/onetimeshare-redis-limits/redis.sock");
-	cr_assert_str_neq(d.c_limits.cr_path, d.c_redis.cr_path);
+	cr_assert_str_neq(d.c_limits.ra_path, d.c_redis.ra_path);
 	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
-	cr_assert_str_eq(c.c_redis.cr_path, "/run/a.sock");
-	cr_assert_str_eq(c.c_limits.cr_host, "limits.internal");
-	cr_assert_eq(c.c_limits.cr_port, 6390u);
-	cr_assert_str_eq(c.c_limits.cr_path, "");
-	cr_assert_str_eq(c.c_limits.cr_password, "lim1ts pass");
-	cr_assert_eq(c.c_limits.cr_db, 2u);
-	cr_assert_str_eq(c.c_redis.cr_password, "");
+	cr_assert_str_eq(c.c_redis.ra_path, "/run/a.sock");
+	cr_assert_str_eq(c.c_limits.ra_host, "limits.internal");
+	cr_assert_eq(c.c_limits.ra_port, 6390u);
+	cr_assert_str_eq(c.c_limits.ra_path, "");
+	cr_assert_str_eq(c.c_limits.ra_password, "lim1ts pass");
+	cr_assert_eq(c.c_limits.ra_db, 2u);
+	cr_assert_str_eq(c.c_redis.ra_password, "");
 	assert_rejected("OTS_REDIS_LIMITS", "nowhere", "OTS_REDIS_LIMITS");
 	assert_rejected("OTS_REDIS_LIMITS_DB", "x", "OTS_REDIS_LIMITS_DB");
 }
