@@ -384,32 +384,6 @@ ots_store_abort(struct ots_store *st, struct ots_store_tmp *t)
 }
 
 enum ots_err
-ots_store_take(struct ots_store *st, const struct ots_tok *id, int *fd)
-{
-	int f;
-
-	*fd = -1;
-	f = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (f < 0) {
-		if (errno == ENOENT)
-			return OTS_ERR_NOTFOUND;
-		ots_log_err_errno(MOD, errno, "cannot open stored file");
-		return OTS_ERR_IO;
-	}
-	if (unlinkat(st->s_files, id->t_str, 0) != 0) {
-		int err = errno;
-
-		close(f);
-		if (err == ENOENT)
-			return OTS_ERR_NOTFOUND;
-		ots_log_err_errno(MOD, err, "cannot unlink stored file");
-		return OTS_ERR_IO;
-	}
-	*fd = f;
-	return OTS_OK;
-}
-
-enum ots_err
 ots_store_open_read(struct ots_store *st, const struct ots_tok *id, int *fd)
 {
 	*fd = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -80,14 +80,6 @@ OTS_WARN_UNUSED enum ots_err ots_store_commit(struct ots_store *st,
 void ots_store_abort(struct ots_store *st, struct ots_store_tmp *t);
 
 /*
- * Opens files/ID for reading and unlinks it before returning, so that the
- * content is gone from the file system whatever happens next.  *fd is
- * owned by the caller.  OTS_ERR_NOTFOUND when there is no such file.
- */
-OTS_WARN_UNUSED enum ots_err ots_store_take(struct ots_store *st,
-    const struct ots_tok *id, int *fd);
-
-/*
  * Opens files/ID for reading without removing it (a claim opens the file
  * before it wins, so nothing can remove it in between, then calls
  * ots_store_remove()).  OTS_ERR_NOTFOUND when there is no such file.

@@ -624,7 +624,7 @@ Test(alloc, walk_store_open, .init = cr_redirect_stderr)
 	cr_assert_not_null(s.st);
 	/* The store that finally opened works. */
 	ots_tok_random(&t);
-	cr_assert_eq(ots_store_take(s.st, &t, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_open_read(s.st, &t, &fd), OTS_ERR_NOTFOUND);
 	cr_assert_eq(ots_store_probe(s.st), OTS_OK);
 	ots_store_close(s.st);
 	cr_assert_eq(nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS), 0);

@@ -286,7 +286,8 @@ Test(store, abort_after_commit_keeps_the_file)
 	cr_assert(exists("files", id.t_str));
 }
 
-Test(store, take_opens_and_unlinks)
+/* What a claim does to the file: opens it, then removes it. */
+Test(store, open_read_then_remove_leaves_the_bytes_to_the_reader)
 {
 	static const char data[] = "one time only";
 	struct ots_tok id;
@@ -295,38 +296,27 @@ Test(store, take_opens_and_unlinks)
 
 	ots_tok_random(&id);
 	put(&id, data, sizeof(data) - 1);
-	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_open_read(st, &id, &fd), OTS_OK);
 	cr_assert_geq(fd, 0);
-	cr_assert(!exists("files", id.t_str), "file still linked after take");
+	cr_assert_eq(ots_store_remove(st, &id), OTS_OK);
+	cr_assert(!exists("files", id.t_str), "file still linked after remove");
 	cr_assert_eq(read_all(fd, back, sizeof(back)), sizeof(data) - 1);
 	cr_assert(memcmp(back, data, sizeof(data) - 1) == 0);
 	close(fd);
+	cr_assert_eq(ots_store_open_read(st, &id, &fd), OTS_ERR_NOTFOUND);
 }
 
-Test(store, second_take_is_notfound)
-{
-	struct ots_tok id;
-	int fd = -1, fd2 = 42;
-
-	ots_tok_random(&id);
-	put(&id, "x", 1);
-	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_OK);
-	cr_assert_eq(ots_store_take(st, &id, &fd2), OTS_ERR_NOTFOUND);
-	cr_assert_eq(fd2, -1);
-	close(fd);
-}
-
-Test(store, take_of_missing_id_is_notfound)
+Test(store, open_read_of_missing_id_is_notfound)
 {
 	struct ots_tok id;
 	int fd = 42;
 
 	ots_tok_random(&id);
-	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_open_read(st, &id, &fd), OTS_ERR_NOTFOUND);
 	cr_assert_eq(fd, -1);
 }
 
-Test(store, take_ignores_uncommitted_part)
+Test(store, open_read_ignores_uncommitted_part)
 {
 	struct ots_store_tmp t;
 	struct ots_tok id;
@@ -334,7 +324,7 @@ Test(store, take_ignores_uncommitted_part)
 
 	ots_tok_random(&id);
 	cr_assert_eq(ots_store_create(st, &id, &t), OTS_OK);
-	cr_assert_eq(ots_store_take(st, &id, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_open_read(st, &id, &fd), OTS_ERR_NOTFOUND);
 	ots_store_abort(st, &t);
 }
 
@@ -617,7 +607,8 @@ Test(unnamed, take_after_commit_works_and_durability_can_be_off)
 	cr_assert_eq(ots_store_create(fast, &id, &t), OTS_OK);
 	cr_assert_eq(ots_store_write(&t, (const uint8_t *)"quick", 5), OTS_OK);
 	cr_assert_eq(ots_store_commit(fast, &t), OTS_OK);
-	cr_assert_eq(ots_store_take(fast, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_open_read(fast, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_remove(fast, &id), OTS_OK);
 	cr_assert_eq(read_all(fd, back, sizeof(back)), 5u);
 	close(fd);
 	cr_assert_eq(entries("files"), 0);
