@@ -924,3 +924,36 @@ Test(e2e_refuse, an_upload_survives_a_worker_restart)
 	claim_whole(&u);
 	end_upload(&u);
 }
+
+/* With the workers down, a request with a body is told the truth (503
+ * unavailable, JSON), never a false 413, and no id or name reaches
+ * nginx's log (tests/integration/run scans it for every recorded one). */
+Test(e2e_refuse, workers_down_is_unavailable_and_logs_no_id)
+{
+	static uint8_t body[20000];
+	char path[96], auth[64];
+	const char *h_part[] = { auth, "Upload-Offset: 0", NULL };
+	const char *h_put[] = { "X-Upload-Size: 100", NULL };
+	struct started u;
+	struct http_resp r;
+
+	start_upload(&u, 30000, 64);
+	snprintf(path, sizeof(path), "/api/v1/uploads/%s", u.id);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", u.token);
+	record_secret("Workers-Down-Name-Q3");
+	devstack("workers-stop");
+	cr_assert_eq(http_do("PATCH", path, h_part, body, sizeof(body), &r), 0);
+	cr_assert(r.status == 502 || r.status == 503, "%ld %s", r.status,
+	    r.body);
+	cr_assert(strstr(r.body, "unavailable") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(http_do("PUT", path, h_put, body, sizeof(body), &r), 0);
+	cr_assert(strstr(r.body, "unavailable") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(http_do("PUT", "/api/v1/files/Workers-Down-Name-Q3.bin",
+	    NULL, body, sizeof(body), &r), 0);
+	cr_assert(strstr(r.body, "unavailable") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	devstack("workers-start");
+	end_upload(&u);
+}
