@@ -41,8 +41,15 @@ after(async () => {
 // A page that records console errors (CSP violations land there), script
 // errors, failed loads of the page's own files and any request to another
 // host.  API answers like 403 or 410 are expected and not problems.
+// The save picker cannot be driven headless: pages get none, so
+// end-to-end downloads go through the download service worker and the
+// browser's download manager (tests/e2e/e2e-ui.test.mjs covers the
+// picker with a stand-in).
 async function watchedPage(options = {}) {
   const context = await browser.newContext({ acceptDownloads: true, ...options });
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true, writable: true });
+  });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {
@@ -63,8 +70,18 @@ async function watchedPage(options = {}) {
   return page;
 }
 
-async function sendText(page, text, password) {
+// The send page, once its settings and crypto worker are ready.
+async function openSend(page) {
   await page.goto(BASE + '/');
+  await page.waitForFunction(() => document.querySelectorAll('#expires option').length > 0 &&
+    document.getElementById('e2e-note').textContent !== '');
+}
+
+// Sends a text secret; e2e false unchecks "Encrypt it in this browser"
+// (server-side mode).
+async function sendText(page, text, password, e2e = true) {
+  await openSend(page);
+  if (!e2e) await page.uncheck('#e2e');
   await page.check('input[name="mode"][value="text"]');
   await page.fill('#text', text);
   if (password) await page.fill('#password', password);
@@ -73,6 +90,7 @@ async function sendText(page, text, password) {
   return {
     link: await page.inputValue('#link'),
     owner: await page.getAttribute('#owner-link', 'href'),
+    mode: await page.textContent('#result-mode'),
   };
 }
 
@@ -97,14 +115,18 @@ test('send page loads cleanly with the server limits', async () => {
   await page.context().close();
 });
 
-test('a text secret with a password goes round once', async () => {
+for (const e2e of [true, false]) {
+const tag = e2e ? '' : '-server';
+test(`a text secret with a password goes round once (${e2e ? 'end to end, the default' : 'server-side'})`, async () => {
   const sender = await watchedPage();
   await sender.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  const { link, owner } = await sendText(sender, 'the vault code is 4711', 'hunter2');
+  const { link, owner, mode } = await sendText(sender, 'the vault code is 4711', 'hunter2', e2e);
+  assert.match(mode, e2e ? /^End-to-end encrypted: the server never saw the content, name or key/
+    : /^Encrypted by the server/);
   await sender.click('#copy-link');
   await sender.waitForFunction(() => document.getElementById('copied').textContent === 'Copied.');
   assert.equal(await sender.evaluate(() => navigator.clipboard.readText()), link);
-  await shot(sender, '03-send-done');
+  await shot(sender, '03-send-done' + tag);
   assert.match(link, new RegExp(`^${BASE}/d/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$`));
   assert.match(owner, /\/o\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{22}$/);
   // The QR code was drawn: the canvas has dark pixels.
@@ -122,9 +144,10 @@ test('a text secret with a password goes round once', async () => {
   await receiver.goto(link);
   await receiver.waitForSelector('#share:not([hidden])');
   assert.equal(await receiver.textContent('#what'), 'A text secret');
+  assert.match(await receiver.textContent('#mode'), e2e ? /^End to end/ : /^By the server/);
   assert.ok(await receiver.isVisible('#password'));
   assert.match(await receiver.textContent('.warning'), /only once/);
-  await shot(receiver, '04-receive-protected');
+  await shot(receiver, '04-receive-protected' + tag);
   // Loading the page consumed nothing.
   assert.equal(await apiState(link), 200);
 
@@ -132,14 +155,14 @@ test('a text secret with a password goes round once', async () => {
   await receiver.click('#open');
   await receiver.waitForFunction(() => document.getElementById('error').textContent !== '');
   assert.match(await receiver.textContent('#error'), /4 attempts left/);
-  await shot(receiver, '05-receive-wrong-password');
+  await shot(receiver, '05-receive-wrong-password' + tag);
   assert.equal(await apiState(link), 200);
 
   await receiver.fill('#password', 'hunter2');
   await receiver.click('#open');
   await receiver.waitForSelector('#text-result:not([hidden])');
   assert.equal(await receiver.inputValue('#secret'), 'the vault code is 4711');
-  await shot(receiver, '06-receive-text');
+  await shot(receiver, '06-receive-text' + tag);
   assert.equal(await apiState(link), 410);
   assert.equal(new URL(receiver.url()).hash, '', 'the key stayed in the address bar');
   assert.deepEqual(receiver.problems, []);
@@ -151,22 +174,26 @@ test('a text secret with a password goes round once', async () => {
   await late.goto(link);
   await late.waitForFunction(() => /opened/.test(document.getElementById('status').textContent));
   assert.match(await late.textContent('#status'), /already opened/);
-  await shot(late, '07-receive-already-opened');
+  await shot(late, '07-receive-already-opened' + tag);
 
   const ownerPage = await watchedPage();
   await ownerPage.goto(owner);
   await ownerPage.waitForSelector('#facts:not([hidden])');
   assert.equal(await ownerPage.textContent('#state'), 'Opened');
-  await shot(ownerPage, '08-owner-opened');
+  assert.match(await ownerPage.textContent('#mode'), e2e ? /^End to end/ : /^By the server/);
+  await shot(ownerPage, '08-owner-opened' + tag);
   for (const p of [receiver, late, ownerPage, sender]) await p.context().close();
 });
+}
 
-test('a file uploads with progress and downloads with its name', async () => {
+for (const e2e of [true, false]) {
+const tag = e2e ? '' : '-server';
+test(`a file uploads with progress and downloads with its name (${e2e ? 'end to end' : 'server-side'})`, async () => {
   const content = Buffer.alloc(3 * 1024 * 1024 + 17, 'z');
   content.write('start of file', 0);
   const sender = await watchedPage();
-  await sender.goto(BASE + '/');
-  await sender.waitForFunction(() => document.querySelectorAll('#expires option').length > 0);
+  await openSend(sender);
+  if (!e2e) await sender.uncheck('#e2e');
   await sender.setInputFiles('#file', { name: 'report 2026.txt', mimeType: 'text/plain', buffer: content });
   assert.match(await sender.textContent('#drop-text'), /report 2026\.txt/);
   await sender.evaluate(() => {
@@ -177,7 +204,7 @@ test('a file uploads with progress and downloads with its name', async () => {
       if (/Uploading: .* of /.test(p.textContent)) window.progressSeen++;
     }).observe(p, { childList: true, characterData: true, subtree: true });
   });
-  await shot(sender, '02-send-file-chosen');
+  await shot(sender, '02-send-file-chosen' + tag);
   await sender.click('#send');
   await sender.waitForSelector('#result:not([hidden])');
   assert.ok(await sender.evaluate(() => window.progressSeen) > 0, 'no progress shown');
@@ -187,13 +214,13 @@ test('a file uploads with progress and downloads with its name', async () => {
   await receiver.goto(link);
   await receiver.waitForSelector('#share:not([hidden])');
   assert.equal(await receiver.textContent('#what'), 'report 2026.txt');
-  await shot(receiver, '09-receive-file');
+  await shot(receiver, '09-receive-file' + tag);
   const [download] = await Promise.all([
     receiver.waitForEvent('download'),
     receiver.click('#open'),
   ]);
   await receiver.waitForFunction(() => /Downloaded/.test(document.getElementById('status').textContent));
-  await shot(receiver, '10-receive-downloaded');
+  await shot(receiver, '10-receive-downloaded' + tag);
   assert.equal(download.suggestedFilename(), 'report 2026.txt');
   const got = await readFile(await download.path());
   assert.ok(got.equals(content), 'downloaded bytes differ');
@@ -201,6 +228,7 @@ test('a file uploads with progress and downloads with its name', async () => {
   assert.deepEqual(receiver.problems, []);
   for (const p of [sender, receiver]) await p.context().close();
 });
+}
 
 test('the owner revokes from the owner page', async () => {
   const sender = await watchedPage();
@@ -224,8 +252,8 @@ test('an over-size file is refused before upload', async () => {
   try {
     const page = await watchedPage();
     const uploads = [];
-    page.on('request', (r) => { if (r.url().includes('/api/v1/files')) uploads.push(r.url()); });
-    await page.goto(BASE + '/');
+    page.on('request', (r) => { if (/\/api\/v1\/(files|uploads)/.test(r.url())) uploads.push(r.url()); });
+    await openSend(page);
     await page.waitForFunction(() => /Up to 1.0 MiB/.test(document.getElementById('max-size').textContent));
     await page.setInputFiles('#file', { name: 'big.bin', mimeType: 'application/octet-stream',
       buffer: Buffer.alloc(2 * 1024 * 1024, 1) });
@@ -249,8 +277,7 @@ test('the operator page lists shares without names and revokes', async () => {
   devstack(['workers-start'], { OTS_ADMIN_TOKEN_HASH: hash });
   try {
     const sender = await watchedPage();
-    await sender.goto(BASE + '/');
-    await sender.waitForFunction(() => document.querySelectorAll('#expires option').length > 0);
+    await openSend(sender);
     await sender.setInputFiles('#file', { name: 'Payroll-Secret.xlsx', mimeType: 'application/octet-stream',
       buffer: Buffer.from('numbers') });
     await sender.click('#send');
@@ -309,5 +336,25 @@ test('every page is served with a strict CSP', async () => {
     const csp = r.headers.get('content-security-policy') || '';
     assert.match(csp, /default-src 'self'/, path);
     assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.doesNotMatch(csp, /wasm-unsafe-eval|unsafe-inline|unsafe-eval'/, path);
+  }
+  // WebAssembly (libsodium) is allowed in the crypto worker alone.
+  const w = await fetch(BASE + '/static/ots-worker.js');
+  assert.equal(w.status, 200);
+  assert.match(w.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
+  const sw = await fetch(BASE + '/e2e/sw.js');
+  assert.equal(sw.status, 200);
+  assert.match(await sw.text(), /\/e2e\/dl\//);
+});
+
+test('no page has an inline script or a third-party origin', () => {
+  const www = join(dirname(fileURLToPath(import.meta.url)), '../../www');
+  for (const f of ['index.html', 'download.html', 'owner.html', 'admin.html']) {
+    const html = readFileSync(join(www, f), 'utf8');
+    for (const tag of html.match(/<script[^>]*>[\s\S]*?<\/script>/g) || []) {
+      assert.match(tag, /^<script src="\/static\/[^"]+"( defer)?><\/script>$/, `${f}: ${tag}`);
+    }
+    assert.doesNotMatch(html, /\son[a-z]+=/i, `${f} has an inline event handler`);
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, `${f} loads from another origin`);
   }
 });

@@ -81,6 +81,90 @@ var OTS = (function () {
     }
   }
 
+  /* The crypto worker (www/static/ots-worker.js, a module worker: the
+   * only script allowed to run WebAssembly, so every use of libsodium
+   * happens there).  call(op, args) answers a promise; the worker's
+   * events of a running operation go to .onEvent (settable).  A worker that fails
+   * to load or start rejects every call. */
+  function cryptoWorker(onEvent) {
+    var w = new Worker('/static/ots-worker.js', { type: 'module' });
+    var seq = 0;
+    var calls = {};
+    var dead = null;
+    function failAll(err) {
+      dead = err;
+      Object.keys(calls).forEach(function (k) {
+        calls[k].reject(err);
+        delete calls[k];
+      });
+    }
+    w.onmessage = function (e) {
+      var m = e.data || {};
+      if (m.type === 'event') {
+        if (api.onEvent) api.onEvent(m.event || {});
+        return;
+      }
+      var c = calls[m.id];
+      if (!c) return;
+      delete calls[m.id];
+      if (m.type === 'done') {
+        c.resolve(m.result);
+      } else {
+        var err = new Error(m.error && m.error.message || 'the crypto worker failed');
+        if (m.error) {
+          err.status = m.error.status;
+          err.body = m.error.body;
+          err.code = m.error.code;
+          err.retryAfter = m.error.retryAfter;
+          err.attemptsLeft = m.error.attemptsLeft;
+        }
+        c.reject(err);
+      }
+    };
+    w.onerror = function (e) {
+      if (e && e.preventDefault) e.preventDefault();
+      failAll(new Error('the crypto worker did not start'));
+    };
+    var api = {
+      onEvent: onEvent,
+      call: function (op, args, transfer) {
+        if (dead) return Promise.reject(dead);
+        var id = ++seq;
+        return new Promise(function (resolve, reject) {
+          calls[id] = { resolve: resolve, reject: reject };
+          w.postMessage({ id: id, op: op, args: args || {} }, transfer || []);
+        });
+      },
+      /* Ends it at once, whatever it is doing (its memory goes with it). */
+      abort: function () {
+        w.terminate();
+        failAll(new Error('the crypto worker was stopped'));
+      },
+      /* Wipes the worker's keys (and libsodium's heap), then ends it. */
+      finish: function () {
+        if (dead) {
+          w.terminate();
+          return Promise.resolve();
+        }
+        var p = this.call('wipe').catch(function () {});
+        return p.then(function () {
+          w.terminate();
+          dead = new Error('the crypto worker has ended');
+        });
+      }
+    };
+    return api;
+  }
+
+  /* 16 random bytes as 22 characters of base64url (no libsodium needed). */
+  function randomToken() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    var s = btoa(String.fromCharCode.apply(null, b));
+    return s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
   return { $: $, setText: setText, bytes: bytes, when: when, duration: duration,
-    errorText: errorText, errorCode: errorCode, copy: copy };
+    errorText: errorText, errorCode: errorCode, copy: copy,
+    cryptoWorker: cryptoWorker, randomToken: randomToken };
 })();

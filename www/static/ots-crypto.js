@@ -259,13 +259,31 @@ function u32le(v) {
 // A full chunk is sealed only once more data proves it is not the last,
 // so the last chunk (full or not) carries FINAL and a multiple of 64 KiB
 // ends with no empty chunk: the length is exactly boxSize().
+//
+// streamHeader (optional, 24 bytes) makes the container a function of
+// kFile, id, it and the plaintext alone: given the same three, the same
+// plaintext gives the same bytes (libsodium derives the same state from
+// a header whether it pushes or pulls, and a chunk's sealing draws no
+// randomness).  The sender's page uses it to resume an upload in parts
+// after its tab closed (docs/E2E.md).  Without it the header is random.
+export const STREAM_HEADER_BYTES = 24;
+
 export class BoxWriter {
-  constructor(sodium, kFile, id) {
-    const s = sodium.crypto_secretstream_xchacha20poly1305_init_push(kFile);
+  constructor(sodium, kFile, id, streamHeader) {
+    let state, header;
+    if (streamHeader) {
+      if (streamHeader.length !== STREAM_HEADER_BYTES) throw new Error('wrong length');
+      state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(streamHeader, kFile);
+      header = streamHeader.slice();
+    } else {
+      const s = sodium.crypto_secretstream_xchacha20poly1305_init_push(kFile);
+      state = s.state;
+      header = s.header;
+    }
     this.sodium = sodium;
-    this.state = s.state;
+    this.state = state;
     this.hdr = concat(enc.encode('OTSC'), Uint8Array.of(1, 0, 0, 0),
-      u32le(CHUNK), id, s.header);
+      u32le(CHUNK), id, header);
     this.buf = new Uint8Array(CHUNK);
     this.len = 0;
     this.done = false;
@@ -302,6 +320,28 @@ export class BoxWriter {
     this.done = true;
     return this.seal(this.sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL);
   }
+
+  // The 24-byte stream header (its random part), for a later writer.
+  streamHeader() {
+    return this.hdr.slice(28, HEADER_BYTES);
+  }
+
+  // Wipes the stream's state (it holds the chunk key) and the buffer;
+  // the writer is unusable after.
+  wipe() {
+    wipeStreamState(this.sodium, this.state);
+    this.state = null;
+    this.sodium.memzero(this.buf);
+  }
+}
+
+// libsodium.js keeps a secretstream state in the module's heap and hands
+// out its address; nothing frees or wipes it.  This does both.
+export function wipeStreamState(sodium, state) {
+  const L = sodium.libsodium;
+  if (typeof state !== 'number' || !L || !L.HEAPU8) return;
+  L.HEAPU8.fill(0, state, state + 52);
+  if (typeof L._free === 'function') L._free(state);
 }
 
 // Decrypts a stream: update() with each piece of ciphertext returns the
@@ -388,6 +428,14 @@ export class BoxReader {
       }
     }
     return out;
+  }
+
+  // Wipes the key copy, the stream's state and the buffer.
+  wipe() {
+    this.sodium.memzero(this.key);
+    wipeStreamState(this.sodium, this.state);
+    this.state = null;
+    this.sodium.memzero(this.buf);
   }
 
   finish() {

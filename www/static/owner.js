@@ -30,6 +30,25 @@
     OTS.setText('created', OTS.when(s.created_at));
     OTS.setText('expires', OTS.when(s.expires_at));
     OTS.setText('claimed', s.claimed_at ? OTS.when(s.claimed_at) : 'not yet');
+    var e2e = s.mode === 'e2e';
+    OTS.setText('mode', e2e
+      ? 'End to end: encrypted in your browser; the server never had the key, the name or the content'
+      : 'By the server, as it arrived');
+    /* An end-to-end claim's download lease: the receiver may resume the
+     * download until it confirms, or until the lease ends. */
+    var lease = '';
+    if (e2e && s.lease_ended_at) {
+      lease = 'Ended ' + OTS.when(s.lease_ended_at) + ' (the receiver confirmed, or the time to ' +
+        'resume ran out): the encrypted file is deleted';
+    } else if (e2e && s.lease_until && Date.parse(s.lease_until) <= Date.now()) {
+      lease = 'The time to resume ended ' + OTS.when(s.lease_until) + ': the encrypted file is deleted';
+    } else if (e2e && s.lease_until) {
+      lease = 'In progress: the receiver can resume it until ' + OTS.when(s.lease_until) +
+        '; the encrypted file is deleted then at the latest';
+    }
+    OTS.setText('lease', lease);
+    $('lease').hidden = !lease;
+    $('lease-label').hidden = !lease;
     $('facts').hidden = false;
     $('revoke').hidden = s.state !== 'available';
     OTS.setText('status', '');
