@@ -955,5 +955,10 @@ Test(e2e_refuse, workers_down_is_unavailable_and_logs_no_id)
 	cr_assert(strstr(r.body, "unavailable") != NULL, "%s", r.body);
 	http_resp_free(&r);
 	devstack("workers-start");
+	/* nginx counts those 502s against the workers' sockets and sends
+	 * nothing to them for a while (fail_timeout): the next test must
+	 * find them serving. */
+	cr_assert(wait_until(stack_ready, 20000), "the workers did not come "
+	    "back");
 	end_upload(&u);
 }
