@@ -242,6 +242,35 @@ wrong_password(struct req *req, uint64_t left)
 	resp_error_x(req, 403, "wrong_password", msg, extra);
 }
 
+/* Reserves one password guess on share id for lease_ms (guess.lua:
+ * never more in flight than attempts are left); false when an answer
+ * was sent: 503 busy, or 410 when the share is gone. */
+static bool
+guess_reserve(struct req *req, const struct ots_tok *id, const char *token,
+    uint64_t lease_ms)
+{
+	enum ots_share_state st = OTS_SHARE_UNKNOWN;
+	enum ots_err e;
+
+	e = ots_share_guess_begin(req->req_worker->w_rds, id, token,
+	    req->req_app->a_cfg.c_attempts, lease_ms, &st);
+	if (e == OTS_ERR_BUSY) {
+		resp_error_x(req, 503, "busy", "Every password attempt this "
+		    "share has left is being checked right now; try again in "
+		    "a moment.", "Retry-After: 1\r\n");
+		return false;
+	}
+	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
+		h_gone(req, e == OTS_ERR_GONE ? st : OTS_SHARE_EXPIRED);
+		return false;
+	}
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return false;
+	}
+	return true;
+}
+
 /* Settles a wrong guess; answers 403, or 410 (removing the file) when
  * it was the last one allowed. */
 static void
@@ -290,7 +319,6 @@ check_password(struct req *req, const struct ots_tok *id,
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	uint8_t pw_key[OTS_KEY_BYTES];
-	enum ots_share_state st = OTS_SHARE_UNKNOWN;
 	/* The request id is unique and random: the reservation's token. */
 	const char *token = req->req_id;
 	bool ok = false;
@@ -307,23 +335,9 @@ check_password(struct req *req, const struct ots_tok *id,
 		resp_from_err(req, OTS_ERR_IO);
 		return false;
 	}
-	e = ots_share_guess_begin(req->req_worker->w_rds, id, token,
-	    c->c_attempts, (uint64_t)c->c_argon2_wait_ms + GUESS_LEASE_MS,
-	    &st);
-	if (e == OTS_ERR_BUSY) {
-		resp_error_x(req, 503, "busy", "Every password attempt this "
-		    "share has left is being checked right now; try again in "
-		    "a moment.", "Retry-After: 1\r\n");
+	if (!guess_reserve(req, id, token, (uint64_t)c->c_argon2_wait_ms +
+	    GUESS_LEASE_MS))
 		return false;
-	}
-	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
-		h_gone(req, e == OTS_ERR_GONE ? st : OTS_SHARE_EXPIRED);
-		return false;
-	}
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
-		return false;
-	}
 	e = h_password_key(req, pw, pwlen, sh->sh_salt, &sh->sh_kdf, pw_key);
 	if (e == OTS_OK) {
 		ots_kdf_share_keys(secret, id, pw_key, keys);
@@ -396,33 +410,16 @@ static bool
 check_password_proof(struct req *req, const struct ots_tok *id,
     const struct ots_share *sh, const struct claim_form *f)
 {
-	const struct ots_cfg *c = &req->req_app->a_cfg;
-	enum ots_share_state st = OTS_SHARE_UNKNOWN;
 	const char *token = req->req_id;
 	bool ok;
-	enum ots_err e;
 
 	if (!f->cf_pass) {
 		resp_error(req, 403, "password_required", "This share is "
 		    "protected by a password.");
 		return false;
 	}
-	e = ots_share_guess_begin(req->req_worker->w_rds, id, token,
-	    c->c_attempts, GUESS_LEASE_MS, &st);
-	if (e == OTS_ERR_BUSY) {
-		resp_error_x(req, 503, "busy", "Every password attempt this "
-		    "share has left is being checked right now; try again in "
-		    "a moment.", "Retry-After: 1\r\n");
+	if (!guess_reserve(req, id, token, GUESS_LEASE_MS))
 		return false;
-	}
-	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
-		h_gone(req, e == OTS_ERR_GONE ? st : OTS_SHARE_EXPIRED);
-		return false;
-	}
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
-		return false;
-	}
 	ok = ots_meta_open_check(f->cf_pass_proof, id, OTS_CHECK_PASSWORD,
 	    sh->sh_check, sizeof(sh->sh_check)) == OTS_OK;
 	if (!ok) {
