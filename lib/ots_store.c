@@ -248,11 +248,14 @@ ots_store_create(struct ots_store *st, const struct ots_tok *id,
 	return OTS_OK;
 }
 
-enum ots_err
-ots_store_write(struct ots_store_tmp *t, const uint8_t *p, size_t n)
+/* Writes n bytes at offset of fd, whole; what names the file in a log
+ * line (a full disk is the caller's to report). */
+static enum ots_err
+write_at(int fd, uint64_t offset, const uint8_t *p, size_t n,
+    const char *what)
 {
 	while (n > 0) {
-		ssize_t w = write(t->t_fd, p, n);
+		ssize_t w = pwrite(fd, p, n, (off_t)offset);
 
 		if (w < 0) {
 			int err = errno;
@@ -260,15 +263,25 @@ ots_store_write(struct ots_store_tmp *t, const uint8_t *p, size_t n)
 			if (err == EINTR)
 				continue;
 			if (err != ENOSPC && err != EDQUOT)
-				ots_log_err_errno(MOD, err,
-				    "cannot write temp file");
+				ots_log_err_errno(MOD, err, "cannot write %s",
+				    what);
 			return errno_err(err);
 		}
 		p += w;
 		n -= (size_t)w;
-		t->t_written += (uint64_t)w;
+		offset += (uint64_t)w;
 	}
 	return OTS_OK;
+}
+
+enum ots_err
+ots_store_write(struct ots_store_tmp *t, const uint8_t *p, size_t n)
+{
+	enum ots_err e = write_at(t->t_fd, t->t_written, p, n, "temp file");
+
+	if (e == OTS_OK)
+		t->t_written += (uint64_t)n;
+	return e;
 }
 
 /*
@@ -577,24 +590,7 @@ ots_store_part_open(struct ots_store *st, const struct ots_tok *id, int *fd)
 enum ots_err
 ots_store_part_write(int fd, uint64_t offset, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, (off_t)offset);
-
-		if (w < 0) {
-			int err = errno;
-
-			if (err == EINTR)
-				continue;
-			if (err != ENOSPC && err != EDQUOT)
-				ots_log_err_errno(MOD, err,
-				    "cannot write an upload's file");
-			return errno_err(err);
-		}
-		p += w;
-		n -= (size_t)w;
-		offset += (uint64_t)w;
-	}
-	return OTS_OK;
+	return write_at(fd, offset, p, n, "an upload's file");
 }
 
 enum ots_err
