@@ -16,6 +16,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './stack.mjs';
 
 const BASE = process.env.OTS_TEST_URL;
 const STATE = process.env.OTS_TEST_STATE;
@@ -118,11 +119,10 @@ before(async () => {
   sourceHash = await generate(source, SIZE);
   console.log(`generated ${mib(SIZE)} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     acceptDownloads: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   // No save picker headless: the download service worker saves it.
   await context.addInitScript(() => {

@@ -17,6 +17,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { devstack, launchOptions } from './stack.mjs';
 import sodium from '../../www/static/vendor/libsodium-wrappers-sumo.js';
 import * as C from '../../www/static/ots-crypto.js';
 
@@ -45,9 +46,6 @@ function record(s, file = 'used-secrets') {
     appendFileSync(join(STATE, file), s + '\n');
 }
 
-function devstack(args, env = {}) {
-  execFileSync(process.env.OTS_TEST_DEVSTACK, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-}
 
 async function getConfig() {
   return (await fetch(BASE + '/api/v1/config')).json();
@@ -66,12 +64,7 @@ before(async () => {
   }
   assert.equal(config.e2e.enabled, true);
   assert.equal(config.e2e.part_max, PART_MAX);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-      '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch(launchOptions());
 });
 
 after(async () => {

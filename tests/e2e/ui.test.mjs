@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { devstack, launchOptions } from './stack.mjs';
 
 const BASE = process.env.OTS_TEST_URL;
 const HOST = new URL(BASE).host;
@@ -19,19 +20,11 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true });
 }
 
-function devstack(args, env = {}) {
-  execFileSync(process.env.OTS_TEST_DEVSTACK, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-}
 
 before(async () => {
   assert.ok(BASE, 'OTS_TEST_URL unset: run via tests/integration/run');
   await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-      '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch(launchOptions());
 });
 
 after(async () => {
