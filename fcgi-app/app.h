@@ -65,7 +65,9 @@ struct req {
 	bool req_json;			/* Accept names application/json */
 	char req_id[17];		/* random, for logs and X-Request-Id */
 	char req_client[OTS_NET_ADDR_STRSZ];	/* for rate limits only */
-	const char *req_route;		/* route pattern, for logs */
+	const char *req_route;		/* route label, for logs */
+	size_t req_route_label;		/* its index in route_labels() */
+	struct ots_str req_arg;		/* what the route's {parameter} took */
 	int req_status;
 	bool req_sent;			/* headers are out */
 	bool req_heavy;			/* holds a heavy slot */
@@ -141,35 +143,52 @@ void resp_error_x(struct req *req, int status, const char *code,
 /* Maps a libots error to a status and answers with it. */
 void resp_from_err(struct req *req, enum ots_err e);
 const char *resp_reason(int status);
+/* Fills out with every status the app answers with (at most max);
+ * returns how many. */
+size_t resp_statuses(int *out, size_t max);
 
 /* router.c */
+/* The label of a request no route took; label 0. */
+#define ROUTE_NONE "-"
 void route_request(struct req *req);
+/* Fills out with the route labels (ROUTE_NONE first), at most max;
+ * returns how many. */
+size_t route_labels(const char **out, size_t max);
 
-/* handlers */
-void h_upload_put(struct req *req, struct ots_str name);
-/* End-to-end uploads (h_uploads.c); rest: the path after
- * /api/v1/uploads, "" or "/..." */
-void h_uploads(struct req *req, struct ots_str rest);
+/*
+ * Handlers (the route table in router.c says which answers what).  Each
+ * finds its path parameter, raw, in req_arg; the route's rate limit is
+ * counted before it runs.
+ */
+/* PUT /api/v1/files/{name}: a raw body. */
+void h_upload_put(struct req *req);
+/* End-to-end uploads (h_uploads.c). */
+void h_uploads_create(struct req *req);
+void h_uploads_put(struct req *req);
+void h_uploads_part(struct req *req);
+void h_uploads_offset(struct req *req);
+void h_uploads_abort(struct req *req);
+void h_uploads_commit(struct req *req);
 /* A claimed end-to-end share's lease (h_lease.c): GET fetches the
  * container again, DELETE confirms. */
-void h_lease(struct req *req, struct ots_str id);
+void h_lease(struct req *req);
 /* Answers a won end-to-end claim or a lease fetch: the web server sends
  * the leased file (X-Accel-Redirect or X-Sendfile).  lease_tok NULL: a
  * fetch (the receiver has the token). */
 void h_lease_send(struct req *req, const struct ots_tok *id,
     const struct ots_tok *lease_tok, uint64_t until);
 void h_upload_post(struct req *req);
-void h_claim(struct req *req, struct ots_str id);
+void h_claim(struct req *req);
 /* 410 with a sentence saying why the share is gone. */
 void h_gone(struct req *req, enum ots_share_state st);
-void h_page(struct req *req, struct ots_str id);
-void h_info(struct req *req, struct ots_str id);
-void h_revoke(struct req *req, struct ots_str id);
-void h_status(struct req *req, struct ots_str id);
+void h_page(struct req *req);
+void h_info(struct req *req);
+void h_revoke(struct req *req);
+void h_status(struct req *req);
 void h_config(struct req *req);
 void h_metrics(struct req *req);
-/* rest: what follows /api/v1/admin/shares, without its '/'. */
-void h_admin(struct req *req, struct ots_str rest);
+void h_admin_list(struct req *req);
+void h_admin_revoke(struct req *req);
 void h_health_live(struct req *req);
 void h_health_ready(struct req *req);
 

@@ -168,7 +168,7 @@ fill_request(struct worker *w, struct req *req)
 	req->req_worker = w;
 	req->req_app = w->w_app;
 	req->req_start_ms = ots_mono_ms();
-	req->req_route = "-";
+	req->req_route = ROUTE_NONE;	/* req_route_label 0 */
 	randombytes_buf(rid, sizeof(rid));
 	sodium_bin2hex(req->req_id, sizeof(req->req_id), rid, sizeof(rid));
 

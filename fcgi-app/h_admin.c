@@ -224,27 +224,15 @@ revoke_share(struct req *req, struct ots_str prefix)
 }
 
 void
-h_admin(struct req *req, struct ots_str rest)
+h_admin_list(struct req *req)
 {
-	bool get = strcmp(req->req_method, "GET") == 0;
-
-	if (rest.len == 0) {
-		req->req_route = "/api/v1/admin/shares";
-		if (!get) {
-			resp_error_x(req, 405, "method_not_allowed", "Use GET.",
-			    "Allow: GET\r\n");
-			return;
-		}
-		if (admin_ok(req))
-			list_shares(req);
-		return;
-	}
-	req->req_route = "/api/v1/admin/shares/{id}";
-	if (strcmp(req->req_method, "DELETE") != 0) {
-		resp_error_x(req, 405, "method_not_allowed", "Use DELETE.",
-		    "Allow: DELETE\r\n");
-		return;
-	}
 	if (admin_ok(req))
-		revoke_share(req, rest);
+		list_shares(req);
+}
+
+void
+h_admin_revoke(struct req *req)
+{
+	if (admin_ok(req))
+		revoke_share(req, req->req_arg);
 }

@@ -556,7 +556,7 @@ out:
 }
 
 void
-h_claim(struct req *req, struct ots_str id_raw)
+h_claim(struct req *req)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	struct claim_form f;
@@ -571,7 +571,7 @@ h_claim(struct req *req, struct ots_str id_raw)
 	memset(&sh, 0, sizeof(sh));
 	memset(&keys, 0, sizeof(keys));
 	memset(&meta, 0, sizeof(meta));
-	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_CLAIM))
+	if (!h_parse_id(req, req->req_arg, &id))
 		return;
 	f.cf_pw = ots_malloc(c->c_password_max + 1u);
 	if (f.cf_pw == NULL) {

@@ -75,7 +75,7 @@ lease_refused(struct req *req, enum ots_err e)
 }
 
 void
-h_lease(struct req *req, struct ots_str id_raw)
+h_lease(struct req *req)
 {
 	const char *m = req->req_method;
 	uint64_t until = 0;
@@ -84,15 +84,7 @@ h_lease(struct req *req, struct ots_str id_raw)
 	bool fetch = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 	enum ots_err e;
 
-	req->req_route = "/api/v1/leases/{id}";
-	if (!fetch && strcmp(m, "DELETE") != 0) {
-		resp_error_x(req, 405, "method_not_allowed", "This address does "
-		    "not take that kind of request.",
-		    "Allow: GET, HEAD, DELETE\r\n");
-		return;
-	}
-	if (!h_e2e_on(req) || !h_parse_id(req, id_raw, &id) ||
-	    !h_rate_limit(req, OTS_RL_CLAIM))
+	if (!h_parse_id(req, req->req_arg, &id))
 		return;
 	if (!h_bearer(req, NULL, hash)) {
 		resp_error(req, 403, "wrong_lease_token", "Send the lease token "

@@ -14,7 +14,8 @@ h_metrics(struct req *req)
 	enum ots_err e;
 
 	ots_buf_init(&b, 256 * 1024);
-	e = ots_metrics_render(req->req_worker->w_rds, &b);
+	e = ots_metrics_render(req->req_app->a_metrics, req->req_worker->w_rds,
+	    &b);
 	if (e == OTS_OK)
 		resp_send(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 		    NULL, b.b_data, b.b_len);

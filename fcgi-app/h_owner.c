@@ -30,7 +30,7 @@ owner_hash(struct req *req, char hash[65])
 }
 
 void
-h_revoke(struct req *req, struct ots_str id_raw)
+h_revoke(struct req *req)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	enum ots_share_state st = OTS_SHARE_UNKNOWN;
@@ -38,7 +38,7 @@ h_revoke(struct req *req, struct ots_str id_raw)
 	char hash[65], body[96];
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	if (!h_parse_id(req, req->req_arg, &id) ||
 	    !owner_hash(req, hash))
 		return;
 	e = ots_share_revoke(req->req_worker->w_rds, &id, hash, ots_now(),
@@ -85,7 +85,7 @@ add_time(struct ots_buf *b, const char *name, uint64_t t)
 }
 
 void
-h_status(struct req *req, struct ots_str id_raw)
+h_status(struct req *req)
 {
 	struct ots_receipt rc;
 	struct ots_tok id;
@@ -93,7 +93,7 @@ h_status(struct req *req, struct ots_str id_raw)
 	char hash[65];
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	if (!h_parse_id(req, req->req_arg, &id) ||
 	    !owner_hash(req, hash))
 		return;
 	e = ots_share_status(req->req_worker->w_rds, &id, &rc);

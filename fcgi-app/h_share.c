@@ -39,14 +39,14 @@ peek_available(struct req *req, const struct ots_tok *id,
 }
 
 void
-h_page(struct req *req, struct ots_str id_raw)
+h_page(struct req *req)
 {
 	struct ots_tok id;
 	struct ots_share sh;
 	struct ots_buf b;
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	if (!h_parse_id(req, req->req_arg, &id) ||
 	    !peek_available(req, &id, &sh))
 		return;
 	ots_buf_init(&b, 2048);
@@ -176,7 +176,7 @@ add_sealed(struct req *req, const struct ots_tok *id,
 }
 
 void
-h_info(struct req *req, struct ots_str id_raw)
+h_info(struct req *req)
 {
 	struct ots_tok id;
 	struct ots_share sh;
@@ -184,7 +184,7 @@ h_info(struct req *req, struct ots_str id_raw)
 	char created[32], expires[32];
 	enum ots_err e;
 
-	if (!h_parse_id(req, id_raw, &id) || !h_rate_limit(req, OTS_RL_META) ||
+	if (!h_parse_id(req, req->req_arg, &id) ||
 	    !peek_available(req, &id, &sh))
 		return;
 	h_rfc3339(sh.sh_created, created);

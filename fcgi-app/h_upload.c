@@ -238,7 +238,7 @@ header_password_value(struct req *req, char *out, size_t max, size_t *len)
 }
 
 void
-h_upload_put(struct req *req, struct ots_str name_raw)
+h_upload_put(struct req *req)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	char decoded[OTS_URI_MAX];
@@ -253,7 +253,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 	uint64_t secs = 0;
 	enum ots_err e = OTS_OK;
 
-	if (!h_rate_limit(req, OTS_RL_UPLOAD) || !query_known(req))
+	if (!query_known(req))
 		return;
 	if (!req->req_has_length && !req->req_chunked) {
 		resp_error(req, 411, "length_required", "Send a "
@@ -264,7 +264,7 @@ h_upload_put(struct req *req, struct ots_str name_raw)
 		upload_failed(req, OTS_ERR_TOOBIG);
 		return;
 	}
-	if (ots_name_unescape(name_raw.p, name_raw.len, decoded,
+	if (ots_name_unescape(req->req_arg.p, req->req_arg.len, decoded,
 	    sizeof(decoded), &dlen) != OTS_OK) {
 		resp_error(req, 400, "bad_name", "The file name in the path "
 		    "is not validly percent-encoded.");
@@ -547,7 +547,7 @@ h_upload_post(struct req *req)
 
 	memset(&m, 0, sizeof(m));
 	m.m_req = req;
-	if (!h_rate_limit(req, OTS_RL_UPLOAD) || !query_known(req))
+	if (!query_known(req))
 		return;
 	if (strncasecmp(req->req_ctype, "multipart/form-data", 19) != 0) {
 		resp_error(req, 415, "unsupported_media_type", "Send the "

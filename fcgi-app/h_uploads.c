@@ -47,6 +47,16 @@ struct seal_in {
 	struct ots_e2e_seal si_seal;
 };
 
+/* The upload's id from the path; false (and 404 sent) when malformed. */
+static bool
+upload_id(struct req *req, struct ots_tok *id)
+{
+	if (ots_tok_parse(req->req_arg.p, req->req_arg.len, id) == OTS_OK)
+		return true;
+	resp_error(req, 404, "not_found", "No such upload.");
+	return false;
+}
+
 /* The upload routes take no query: a misspelt option would be ignored. */
 static bool
 no_query(struct req *req)
@@ -359,8 +369,8 @@ body_length(struct req *req, uint64_t max, const char *too_big)
 }
 
 /* PUT /api/v1/uploads/{id}: a whole end-to-end share in one request. */
-static void
-put_share(struct req *req, struct ots_str id_raw)
+void
+h_uploads_put(struct req *req)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	struct ots_upload *up = NULL;
@@ -370,9 +380,9 @@ put_share(struct req *req, struct ots_str id_raw)
 	uint64_t size = 0, clen = 0, secs = 0, now;
 	enum ots_err e;
 
-	if (!no_query(req) || !h_rate_limit(req, OTS_RL_UPLOAD))
+	if (!no_query(req))
 		return;
-	if (ots_tok_parse(id_raw.p, id_raw.len, &id) != OTS_OK) {
+	if (ots_tok_parse(req->req_arg.p, req->req_arg.len, &id) != OTS_OK) {
 		resp_error(req, 400, "bad_id", "The id must be 16 random bytes "
 		    "as 22 characters of unpadded base64url.");
 		return;
@@ -422,8 +432,8 @@ out:
 }
 
 /* POST /api/v1/uploads: starts an upload in parts. */
-static void
-create(struct req *req)
+void
+h_uploads_create(struct req *req)
 {
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	struct ots_parts_ttl ttl = parts_ttl(req);
@@ -435,7 +445,7 @@ create(struct req *req)
 	uint64_t size = 0, clen = 0, secs = 0;
 	enum ots_err e;
 
-	if (!no_query(req) || !h_rate_limit(req, OTS_RL_UPLOAD) ||
+	if (!no_query(req) ||
 	    !plain_size(req, &size, &clen) || !expiry_header(req, &secs))
 		return;
 	if (req->req_has_length && req->req_length > 0) {
@@ -520,9 +530,11 @@ write_part(struct req *req, int fd, uint64_t offset, uint64_t len)
 }
 
 /* PATCH /api/v1/uploads/{id}: one part. */
-static void
-put_part(struct req *req, const struct ots_tok *id)
+void
+h_uploads_part(struct req *req)
 {
+	struct ots_tok idv;
+	const struct ots_tok *id = &idv;
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	struct ots_parts_ttl ttl = parts_ttl(req);
 	enum ots_parts_why why = OTS_PARTS_OK;
@@ -531,6 +543,8 @@ put_part(struct req *req, const struct ots_tok *id)
 	int fd = -1;
 	enum ots_err e, e2;
 
+	if (!upload_id(req, &idv))
+		return;
 	if (!upload_token(req, hash) || !number_header(req,
 	    "HTTP_UPLOAD_OFFSET", "bad_offset", "Send the part's offset as "
 	    "Upload-Offset.", UINT64_MAX, &offset) || !body_length(req,
@@ -594,14 +608,18 @@ out:
 }
 
 /* HEAD or GET /api/v1/uploads/{id}: where to resume. */
-static void
-head(struct req *req, const struct ots_tok *id)
+void
+h_uploads_offset(struct req *req)
 {
+	struct ots_tok idv;
+	const struct ots_tok *id = &idv;
 	enum ots_parts_why why = OTS_PARTS_OK;
 	uint64_t offset = 0, clen = 0;
 	char extra[96], body[128];
 	enum ots_err e;
 
+	if (!upload_id(req, &idv))
+		return;
 	if (!upload_token(req, extra))
 		return;
 	e = ots_parts_head(req->req_worker->w_rds, id, extra, &offset, &clen,
@@ -627,13 +645,17 @@ head(struct req *req, const struct ots_tok *id)
 }
 
 /* DELETE /api/v1/uploads/{id}: the upload and its file go. */
-static void
-abort_upload(struct req *req, const struct ots_tok *id)
+void
+h_uploads_abort(struct req *req)
 {
+	struct ots_tok idv;
+	const struct ots_tok *id = &idv;
 	enum ots_parts_why why = OTS_PARTS_OK;
 	char hash[65];
 	enum ots_err e;
 
+	if (!upload_id(req, &idv))
+		return;
 	if (!upload_token(req, hash))
 		return;
 	e = ots_parts_abort(req->req_worker->w_rds, id, hash, &why);
@@ -690,9 +712,11 @@ file_whole(struct req *req, const struct ots_tok *id, uint64_t clen)
 }
 
 /* POST /api/v1/uploads/{id}/commit: the share is registered. */
-static void
-commit(struct req *req, const struct ots_tok *id)
+void
+h_uploads_commit(struct req *req)
 {
+	struct ots_tok idv;
+	const struct ots_tok *id = &idv;
 	const struct ots_cfg *c = &req->req_app->a_cfg;
 	enum ots_parts_why why = OTS_PARTS_OK;
 	struct ots_parts_commit pc;
@@ -703,6 +727,8 @@ commit(struct req *req, const struct ots_tok *id)
 	uint64_t offset = 0, clen = 0;
 	enum ots_err e;
 
+	if (!upload_id(req, &idv))
+		return;
 	memset(&res, 0, sizeof(res));
 	ots_tok_random(&owner);
 	if (!no_query(req) || !upload_token(req, hash) || !read_seal(req, &in))
@@ -760,64 +786,4 @@ out:
 	ots_tok_wipe(&owner);
 	ots_tok_wipe(&res.ur_owner);
 	wipe_seal(&in);
-}
-
-void
-h_uploads(struct req *req, struct ots_str rest)
-{
-	const char *m = req->req_method;
-	struct ots_str tail;
-	struct ots_tok id;
-	bool is_commit;
-
-	if (rest.len == 0) {
-		req->req_route = "/api/v1/uploads";
-		if (!h_e2e_on(req))
-			return;
-		if (strcmp(m, "POST") == 0)
-			create(req);
-		else
-			resp_error_x(req, 405, "method_not_allowed", "This "
-			    "address does not take that kind of request.",
-			    "Allow: POST\r\n");
-		return;
-	}
-	if (rest.p[0] != '/') {
-		req->req_route = "-";
-		resp_error(req, 404, "not_found", "No such page.");
-		return;
-	}
-	tail.p = rest.p + 1;
-	tail.len = rest.len - 1;
-	is_commit = tail.len > 7 &&
-	    memcmp(tail.p + tail.len - 7, "/commit", 7) == 0;
-	if (is_commit)
-		tail.len -= 7;
-	req->req_route = is_commit ? "/api/v1/uploads/{id}/commit" :
-	    "/api/v1/uploads/{id}";
-	if (!h_e2e_on(req))
-		return;
-	if (!is_commit && strcmp(m, "PUT") == 0) {
-		put_share(req, tail);
-		return;
-	}
-	if (ots_tok_parse(tail.p, tail.len, &id) != OTS_OK) {
-		resp_error(req, 404, "not_found", "No such upload.");
-		return;
-	}
-	if (is_commit && strcmp(m, "POST") == 0)
-		commit(req, &id);
-	else if (is_commit)
-		resp_error_x(req, 405, "method_not_allowed", "This address does "
-		    "not take that kind of request.", "Allow: POST\r\n");
-	else if (strcmp(m, "PATCH") == 0)
-		put_part(req, &id);
-	else if (strcmp(m, "HEAD") == 0 || strcmp(m, "GET") == 0)
-		head(req, &id);
-	else if (strcmp(m, "DELETE") == 0)
-		abort_upload(req, &id);
-	else
-		resp_error_x(req, 405, "method_not_allowed", "This address does "
-		    "not take that kind of request.",
-		    "Allow: GET, HEAD, PUT, PATCH, DELETE\r\n");
 }

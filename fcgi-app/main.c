@@ -238,12 +238,27 @@ run_mode(int argc, char **argv)
 	return 1;
 }
 
+/* What the metrics count by: the route table's labels and the statuses
+ * the app answers with (the app's facts, which lib/ does not know). */
+static void
+metrics_labels(struct ots_metrics_labels *l)
+{
+	static const char *routes[OTS_METRICS_ROUTES_MAX];
+	static int statuses[OTS_METRICS_STATUSES_MAX];
+
+	l->ml_route = routes;
+	l->ml_routes = route_labels(routes, OTS_METRICS_ROUTES_MAX);
+	l->ml_status = statuses;
+	l->ml_statuses = resp_statuses(statuses, OTS_METRICS_STATUSES_MAX);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct app app;
 	static struct sweeper sweeper;
 	static struct ots_metrics metrics;
+	static struct ots_metrics_labels labels;
 	struct worker *workers = NULL;
 	pthread_t *tids = NULL;
 	char err[256];
@@ -275,7 +290,8 @@ main(int argc, char **argv)
 		    "the data dir and its ots-lease/ must let the web server's "
 		    "group through, and files/ be setgid to that group "
 		    "(docs/OPERATIONS.md); /health/ready says unavailable");
-	ots_metrics_init(&metrics);
+	metrics_labels(&labels);
+	ots_metrics_init(&metrics, &labels);
 	app.a_metrics = &metrics;
 	if (ots_gate_new(app.a_cfg.c_argon2_slots, &app.a_gate) != OTS_OK)
 		fatal("cannot set up the password gate");

@@ -28,47 +28,53 @@
 	"img-src 'self'; base-uri 'none'; form-action 'self'; " \
 	"frame-ancestors 'none'\r\n"
 
+/* Every status the app answers with; the metrics count each. */
+static const struct {
+	int sr_code;
+	const char *sr_reason;
+} statuses[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 204, "No Content" },
+	{ 400, "Bad Request" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 410, "Gone" },
+	{ 411, "Length Required" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+	{ 507, "Insufficient Storage" },
+};
+
+#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
+
 const char *
 resp_reason(int status)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 201:
-		return "Created";
-	case 204:
-		return "No Content";
-	case 400:
-		return "Bad Request";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 409:
-		return "Conflict";
-	case 410:
-		return "Gone";
-	case 411:
-		return "Length Required";
-	case 413:
-		return "Content Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 429:
-		return "Too Many Requests";
-	case 500:
-		return "Internal Server Error";
-	case 503:
-		return "Service Unavailable";
-	case 507:
-		return "Insufficient Storage";
-	default:
-		return "Unknown";
+	size_t i;
+
+	for (i = 0; i < NSTATUSES; i++) {
+		if (statuses[i].sr_code == status)
+			return statuses[i].sr_reason;
 	}
+	return "Unknown";
+}
+
+size_t
+resp_statuses(int *out, size_t max)
+{
+	size_t i;
+
+	OTS_ASSERT(NSTATUSES <= max);
+	for (i = 0; i < NSTATUSES; i++)
+		out[i] = statuses[i].sr_code;
+	return NSTATUSES;
 }
 
 enum ots_err

@@ -39,7 +39,7 @@ count_request(const struct req *req)
 {
 	struct ots_metrics *m = req->req_app->a_metrics;
 
-	ots_metrics_request(m, req->req_route, req->req_status,
+	ots_metrics_request(m, req->req_route_label, req->req_status,
 	    ots_mono_ms() - req->req_start_ms);
 	ots_metrics_add(m, OTS_M_BYTES_IN, req->req_bytes_in);
 	ots_metrics_add(m, OTS_M_BYTES_OUT, req->req_bytes_out);

@@ -8,8 +8,10 @@
 
 #define KEY "ots:{metrics}"
 /* Fields in one flush: counters, statuses, buckets and sums. */
-#define FIELDS_MAX (OTS_M_COUNT + OTS_METRICS_STATUSES + 1 + \
-	OTS_METRICS_ROUTES * (OTS_METRICS_BUCKETS + 2))
+#define FIELDS_MAX (OTS_M_COUNT + OTS_METRICS_STATUSES_MAX + 1 + \
+	OTS_METRICS_ROUTES_MAX * (OTS_METRICS_BUCKETS + 2))
+/* The longest label: fields ("lat:LABEL:sum") fit in 64 bytes. */
+#define LABEL_MAX 40
 
 static const struct {
 	const char *field;	/* in the Redis hash */
@@ -76,16 +78,6 @@ static const struct {
 	    "ots_leases_ended_total{how=\"lapsed\"}", NULL },
 };
 
-static const int statuses[OTS_METRICS_STATUSES] = { 200, 201, 204, 400, 403,
-	404, 405, 408, 409, 410, 411, 413, 415, 429, 500, 502, 503, 504, 507 };
-
-static const char *const routes[OTS_METRICS_ROUTES] = {
-	"/api/v1/files/{name}", "/api/v1/files", "/d/{id}",
-	"/api/v1/files/{id}", "/api/v1/files/{id}/status", "/api/v1/config",
-	"/api/v1/admin/shares", "/api/v1/admin/shares/{id}", "/health/live",
-	"/health/ready", "/metrics", "/api/v1/uploads", "/api/v1/uploads/{id}",
-	"/api/v1/uploads/{id}/commit", "/api/v1/leases/{id}", "-" };
-
 /* Upper bounds of the buckets, in milliseconds. */
 static const uint64_t bounds_ms[OTS_METRICS_BUCKETS] = { 1, 5, 10, 25, 50,
 	100, 250, 500, 1000, 2500, 5000, 10000 };
@@ -106,9 +98,16 @@ field_fmt(char *buf, size_t n, const char *fmt, ...)
 }
 
 void
-ots_metrics_init(struct ots_metrics *m)
+ots_metrics_init(struct ots_metrics *m, const struct ots_metrics_labels *l)
 {
+	size_t i;
+
+	OTS_ASSERT(l->ml_routes > 0 && l->ml_routes <= OTS_METRICS_ROUTES_MAX);
+	OTS_ASSERT(l->ml_statuses <= OTS_METRICS_STATUSES_MAX);
+	for (i = 0; i < l->ml_routes; i++)
+		OTS_ASSERT(strlen(l->ml_route[i]) <= LABEL_MAX);
 	memset(m, 0, sizeof(*m));
+	m->m_labels = l;
 }
 
 void
@@ -118,28 +117,37 @@ ots_metrics_add(struct ots_metrics *m, enum ots_metric c, uint64_t n)
 	__atomic_fetch_add(&m->m_count[c], n, __ATOMIC_RELAXED);
 }
 
+/* The slot of status: its index, or ml_statuses for "other". */
 static size_t
-route_index(const char *route)
+status_index(const struct ots_metrics_labels *l, int status)
 {
-	size_t i;
+	size_t s;
 
-	for (i = 0; i < OTS_METRICS_ROUTES - 1; i++) {
-		if (strcmp(route, routes[i]) == 0)
-			return i;
+	for (s = 0; s < l->ml_statuses; s++) {
+		if (l->ml_status[s] == status)
+			break;
 	}
-	return OTS_METRICS_ROUTES - 1;
+	return s;
+}
+
+/* The field of status slot s, in the hash and as the label. */
+static void
+status_field(const struct ots_metrics_labels *l, size_t s, char *label,
+    size_t n)
+{
+	if (s < l->ml_statuses)
+		field_fmt(label, n, "%d", l->ml_status[s]);
+	else
+		field_fmt(label, n, "other");
 }
 
 void
-ots_metrics_request(struct ots_metrics *m, const char *route, int status,
+ots_metrics_request(struct ots_metrics *m, size_t route, int status,
     uint64_t ms)
 {
-	size_t r = route_index(route), s, b;
+	size_t r = route, s = status_index(m->m_labels, status), b;
 
-	for (s = 0; s < OTS_METRICS_STATUSES; s++) {
-		if (statuses[s] == status)
-			break;
-	}
+	OTS_ASSERT(r < m->m_labels->ml_routes);
 	for (b = 0; b < OTS_METRICS_BUCKETS; b++) {
 		if (ms <= bounds_ms[b])
 			break;
@@ -179,28 +187,26 @@ ots_metrics_flush(struct ots_metrics *m, struct ots_rds *r)
 {
 	static struct pending pd[FIELDS_MAX];	/* one flushing thread */
 	static const char *argv[1 + 2 * FIELDS_MAX];
-	char field[64];
+	const struct ots_metrics_labels *l = m->m_labels;
+	char field[64], label[16];
 	size_t n = 0, i, b;
 	redisReply *rep = NULL;
 	enum ots_err e;
 
 	for (i = 0; i < OTS_M_COUNT; i++)
 		take(pd, &n, &m->m_count[i], counters[i].field);
-	for (i = 0; i <= OTS_METRICS_STATUSES; i++) {
-		if (i < OTS_METRICS_STATUSES)
-			field_fmt(field, sizeof(field), "status:%d",
-			    statuses[i]);
-		else
-			field_fmt(field, sizeof(field), "status:other");
+	for (i = 0; i <= l->ml_statuses; i++) {
+		status_field(l, i, label, sizeof(label));
+		field_fmt(field, sizeof(field), "status:%s", label);
 		take(pd, &n, &m->m_status[i], field);
 	}
-	for (i = 0; i < OTS_METRICS_ROUTES; i++) {
+	for (i = 0; i < l->ml_routes; i++) {
 		for (b = 0; b <= OTS_METRICS_BUCKETS; b++) {
-			field_fmt(field, sizeof(field), "lat:%zu:%zu", i,
-			    b);
+			field_fmt(field, sizeof(field), "lat:%s:%zu",
+			    l->ml_route[i], b);
 			take(pd, &n, &m->m_bucket[i][b], field);
 		}
-		field_fmt(field, sizeof(field), "lat:%zu:sum", i);
+		field_fmt(field, sizeof(field), "lat:%s:sum", l->ml_route[i]);
 		take(pd, &n, &m->m_sum_ms[i], field);
 	}
 	if (n == 0)
@@ -265,7 +271,8 @@ value_of(const redisReply *rep, const char *field)
 }
 
 enum ots_err
-ots_metrics_render_reply(const redisReply *rep, struct ots_buf *o)
+ots_metrics_render_reply(const struct ots_metrics_labels *l,
+    const redisReply *rep, struct ots_buf *o)
 {
 	char field[64];
 	enum ots_err e = OTS_OK;
@@ -288,14 +295,10 @@ ots_metrics_render_reply(const redisReply *rep, struct ots_buf *o)
 	if (e == OTS_OK)
 		e = ots_buf_adds(o, "# HELP ots_http_responses_total Answers "
 		    "by status.\n# TYPE ots_http_responses_total counter\n");
-	for (i = 0; i <= OTS_METRICS_STATUSES && e == OTS_OK; i++) {
+	for (i = 0; i <= l->ml_statuses && e == OTS_OK; i++) {
 		char label[16];
 
-		if (i < OTS_METRICS_STATUSES)
-			field_fmt(label, sizeof(label), "%d",
-			    statuses[i]);
-		else
-			field_fmt(label, sizeof(label), "other");
+		status_field(l, i, label, sizeof(label));
 		field_fmt(field, sizeof(field), "status:%s", label);
 		e = ots_buf_addf(o, "ots_http_responses_total{status=\"%s\"} "
 		    "%llu\n", label, (unsigned long long)value_of(rep, field));
@@ -304,25 +307,25 @@ ots_metrics_render_reply(const redisReply *rep, struct ots_buf *o)
 		e = ots_buf_adds(o, "# HELP ots_request_duration_seconds Time "
 		    "from accept to the answer's end, by route.\n"
 		    "# TYPE ots_request_duration_seconds histogram\n");
-	for (i = 0; i < OTS_METRICS_ROUTES && e == OTS_OK; i++) {
+	for (i = 0; i < l->ml_routes && e == OTS_OK; i++) {
+		const char *route = l->ml_route[i];
 		uint64_t cum = 0;
 
 		for (b = 0; b <= OTS_METRICS_BUCKETS && e == OTS_OK; b++) {
-			field_fmt(field, sizeof(field), "lat:%zu:%zu", i,
-			    b);
+			field_fmt(field, sizeof(field), "lat:%s:%zu", route, b);
 			cum += value_of(rep, field);
 			e = ots_buf_addf(o, "ots_request_duration_seconds_bucket"
-			    "{route=\"%s\",le=\"%s\"} %llu\n", routes[i],
+			    "{route=\"%s\",le=\"%s\"} %llu\n", route,
 			    b < OTS_METRICS_BUCKETS ? bounds_s[b] : "+Inf",
 			    (unsigned long long)cum);
 		}
-		field_fmt(field, sizeof(field), "lat:%zu:sum", i);
+		field_fmt(field, sizeof(field), "lat:%s:sum", route);
 		if (e == OTS_OK)
 			e = ots_buf_addf(o, "ots_request_duration_seconds_sum"
 			    "{route=\"%s\"} %.3f\n"
 			    "ots_request_duration_seconds_count{route=\"%s\"} "
-			    "%llu\n", routes[i],
-			    (double)value_of(rep, field) / 1000.0, routes[i],
+			    "%llu\n", route,
+			    (double)value_of(rep, field) / 1000.0, route,
 			    (unsigned long long)cum);
 	}
 	if (e == OTS_OK)
@@ -338,7 +341,8 @@ ots_metrics_render_reply(const redisReply *rep, struct ots_buf *o)
 }
 
 enum ots_err
-ots_metrics_render(struct ots_rds *r, struct ots_buf *out)
+ots_metrics_render(const struct ots_metrics *m, struct ots_rds *r,
+    struct ots_buf *out)
 {
 	const char *argv[2] = { "HGETALL", KEY };
 	redisReply *rep = NULL;
@@ -347,7 +351,7 @@ ots_metrics_render(struct ots_rds *r, struct ots_buf *out)
 	e = ots_rds_command(r, 2, argv, NULL, &rep);
 	if (e != OTS_OK)
 		return e;
-	e = ots_metrics_render_reply(rep, out);
+	e = ots_metrics_render_reply(m->m_labels, rep, out);
 	freeReplyObject(rep);
 	return e;
 }

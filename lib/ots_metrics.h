@@ -4,6 +4,9 @@
  * the request path) and a housekeeping thread adds its counts to one
  * Redis hash, ots:{metrics}, about once a second (one script call).
  * /metrics renders that hash in the Prometheus text format (0.0.4).
+ * The program names what latency is kept for and which statuses are
+ * counted one by one (struct ots_metrics_labels): this module knows no
+ * routes and no HTTP.
  */
 #ifndef OTS_METRICS_H
 #define OTS_METRICS_H
@@ -42,31 +45,44 @@ enum ots_metric {
 	OTS_M_COUNT
 };
 
-/* The routes latency is kept for (request log patterns). */
-#define OTS_METRICS_ROUTES 16
+/* At most this many route labels and statuses. */
+#define OTS_METRICS_ROUTES_MAX 32
+#define OTS_METRICS_STATUSES_MAX 32
 /* Histogram bucket bounds in milliseconds, then +Inf. */
 #define OTS_METRICS_BUCKETS 12
-/* Statuses counted one by one; anything else counts as "other". */
-#define OTS_METRICS_STATUSES 19
 
-struct ots_metrics {
-	uint64_t m_count[OTS_M_COUNT];
-	uint64_t m_status[OTS_METRICS_STATUSES + 1];
-	uint64_t m_bucket[OTS_METRICS_ROUTES][OTS_METRICS_BUCKETS + 1];
-	uint64_t m_sum_ms[OTS_METRICS_ROUTES];
+/*
+ * What requests are counted by, borrowed for the metrics' lifetime.
+ * Labels are short ([ -~], at most 40 bytes) and distinct.
+ */
+struct ots_metrics_labels {
+	const char *const *ml_route;	/* latency is kept per route label */
+	size_t ml_routes;
+	const int *ml_status;		/* others count as "other" */
+	size_t ml_statuses;
 };
 
-/* Zeroes m; cannot fail. */
-void ots_metrics_init(struct ots_metrics *m);
+struct ots_metrics {
+	const struct ots_metrics_labels *m_labels;
+	uint64_t m_count[OTS_M_COUNT];
+	uint64_t m_status[OTS_METRICS_STATUSES_MAX + 1];
+	uint64_t m_bucket[OTS_METRICS_ROUTES_MAX][OTS_METRICS_BUCKETS + 1];
+	uint64_t m_sum_ms[OTS_METRICS_ROUTES_MAX];
+};
+
+/* Zeroes m and sets what it counts by (at most the _MAX of each); cannot
+ * fail. */
+void ots_metrics_init(struct ots_metrics *m,
+    const struct ots_metrics_labels *labels);
 
 /* Adds n to counter c.  Thread-safe, lock-free. */
 void ots_metrics_add(struct ots_metrics *m, enum ots_metric c, uint64_t n);
 
 /*
- * Records one finished request: its route pattern (as logged), status
+ * Records one finished request: the index of its route label, its status
  * and duration.  Thread-safe, lock-free.
  */
-void ots_metrics_request(struct ots_metrics *m, const char *route, int status,
+void ots_metrics_request(struct ots_metrics *m, size_t route, int status,
     uint64_t ms);
 
 /*
@@ -82,8 +98,8 @@ OTS_WARN_UNUSED enum ots_err ots_metrics_set_stored(struct ots_rds *r,
     uint64_t files, uint64_t bytes);
 
 /* Reads the shared hash and appends the Prometheus text to out. */
-OTS_WARN_UNUSED enum ots_err ots_metrics_render(struct ots_rds *r,
-    struct ots_buf *out);
+OTS_WARN_UNUSED enum ots_err ots_metrics_render(const struct ots_metrics *m,
+    struct ots_rds *r, struct ots_buf *out);
 
 /*
  * Appends the Prometheus text for an HGETALL reply of the shared hash
@@ -91,7 +107,8 @@ OTS_WARN_UNUSED enum ots_err ots_metrics_render(struct ots_rds *r,
  * to out; OTS_ERR_REDIS when it is not an array.  Split out for the
  * fuzzer (tests/fuzz/fuzz_reply.c).
  */
-OTS_WARN_UNUSED enum ots_err ots_metrics_render_reply(const redisReply *rep,
+OTS_WARN_UNUSED enum ots_err ots_metrics_render_reply(
+    const struct ots_metrics_labels *labels, const redisReply *rep,
     struct ots_buf *out);
 
 #endif

@@ -230,10 +230,14 @@ check_rds(const redisReply *rep)
 static void
 check_metrics(const redisReply *rep)
 {
+	static const char *const routes[] = { "-", "/d/{id}", "/metrics" };
+	static const int statuses[] = { 200, 404, 503 };
+	static const struct ots_metrics_labels labels = { routes, 3, statuses,
+		3 };
 	struct ots_buf b;
 
 	ots_buf_init(&b, 1u << 20);
-	if (ots_metrics_render_reply(rep, &b) == OTS_OK) {
+	if (ots_metrics_render_reply(&labels, rep, &b) == OTS_OK) {
 		/* Prometheus text: lines of printable ASCII. */
 		for (size_t i = 0; i < b.b_len; i++) {
 			unsigned char c = (unsigned char)b.b_data[i];

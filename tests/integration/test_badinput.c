@@ -310,11 +310,56 @@ Test(badinput, claim_without_key_gets_400)
 	cr_assert(data_has(l.id));
 }
 
+/* A wrong method gets 405 naming every method the path takes (from the
+ * route table), and changes nothing. */
+static void
+expect_allow(const char *method, const char *path, const char *allow)
+{
+	struct snapshot s = snapshot();
+	struct http_resp r;
+	char *got;
+
+	cr_assert_eq(http_do(method, path, NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 405, "%s %s: %ld", method, path, r.status);
+	cr_assert(strstr(r.body, "method_not_allowed") != NULL, "%s", r.body);
+	got = http_header(&r, "Allow");
+	cr_assert(got != NULL, "%s %s: no Allow", method, path);
+	cr_assert_str_eq(got, allow, "%s %s", method, path);
+	free(got);
+	http_resp_free(&r);
+	assert_unchanged(s, "");
+}
+
 Test(badinput, wrong_methods_get_405)
 {
+	static const char id[] = "AAAAAAAAAAAAAAAAAAAAAA";
+	char path[96];
+
 	expect_status("DELETE", "/d/AAAAAAAAAAAAAAAAAAAAAA", NULL, NULL, 0,
 	    405, "method_not_allowed");
-	expect_status("GET", "/api/v1/files", NULL, NULL, 0, 405, NULL);
+	expect_allow("GET", "/api/v1/files", "POST");
+	snprintf(path, sizeof(path), "/d/%s", id);
+	expect_allow("PUT", path, "GET, HEAD, POST");
+	snprintf(path, sizeof(path), "/api/v1/files/%s", id);
+	expect_allow("POST", path, "GET, HEAD, PUT, DELETE");
+	snprintf(path, sizeof(path), "/api/v1/files/%s/status", id);
+	expect_allow("DELETE", path, "GET, HEAD, PUT");
+	expect_allow("POST", "/api/v1/admin/shares", "GET");
+	snprintf(path, sizeof(path), "/api/v1/admin/shares/%s", id);
+	expect_allow("GET", path, "DELETE");
+	expect_allow("DELETE", "/api/v1/config", "GET, HEAD");
+	expect_allow("GET", "/api/v1/uploads", "POST");
+	snprintf(path, sizeof(path), "/api/v1/uploads/%s", id);
+	expect_allow("POST", path, "GET, HEAD, PUT, PATCH, DELETE");
+	snprintf(path, sizeof(path), "/api/v1/uploads/%s/commit", id);
+	expect_allow("GET", path, "POST");
+	snprintf(path, sizeof(path), "/api/v1/leases/%s", id);
+	expect_allow("POST", path, "GET, HEAD, DELETE");
+	/* A path no route takes is 404, whatever the method. */
+	expect_status("DELETE", "/api/v1/nothing", NULL, NULL, 0, 404,
+	    "not_found");
+	snprintf(path, sizeof(path), "/d/%s/more", id);
+	expect_status("GET", path, NULL, NULL, 0, 404, "not_found");
 }
 
 Test(badinput, disconnect_mid_upload_leaves_nothing)

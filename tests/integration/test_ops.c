@@ -119,6 +119,13 @@ Test(ops, metrics_count_traffic_across_processes)
 	cr_assert(strstr(after, "ots_request_duration_seconds_bucket{route="
 	    "\"/d/{id}\",le=\"+Inf\"}") != NULL);
 	cr_assert(strstr(after, "ots_stored_bytes ") != NULL);
+	/* Every route of the table has its label, and so has no route. */
+	cr_assert(strstr(after, "ots_request_duration_seconds_count{route="
+	    "\"/api/v1/uploads/{id}/commit\"}") != NULL);
+	cr_assert(strstr(after, "ots_request_duration_seconds_count{route="
+	    "\"/api/v1/leases/{id}\"}") != NULL);
+	cr_assert(strstr(after, "ots_request_duration_seconds_count{route="
+	    "\"-\"}") != NULL);
 	free(before);
 	free(after);
 }
