@@ -105,7 +105,7 @@ ots_parts_decode(const redisReply *rep, int nums, uint64_t *n1, uint64_t *n2,
 
 /* Runs script s and decodes its reply. */
 static enum ots_err
-run(struct ots_rds *r, enum ots_rds_script s, int nkeys, int argc,
+run(struct ots_rds *r, enum ots_lua_script s, int nkeys, int argc,
     const char **argv, const size_t *argvlen, int nums, uint64_t *n1,
     uint64_t *n2, enum ots_parts_why *why)
 {

@@ -26,26 +26,6 @@ struct ots_rds {
 	char r_sha[OTS_SCRIPT_COUNT][SHA_LEN + 1];
 };
 
-static const struct {
-	const char *src;
-	const unsigned long *len;
-} scripts[OTS_SCRIPT_COUNT] = {
-	[OTS_SCRIPT_REGISTER] = { ots_lua_register, &ots_lua_register_len },
-	[OTS_SCRIPT_CLAIM] = { ots_lua_claim, &ots_lua_claim_len },
-	[OTS_SCRIPT_PEEK] = { ots_lua_peek, &ots_lua_peek_len },
-	[OTS_SCRIPT_GUESS] = { ots_lua_guess, &ots_lua_guess_len },
-	[OTS_SCRIPT_REVOKE] = { ots_lua_revoke, &ots_lua_revoke_len },
-	[OTS_SCRIPT_STATUS] = { ots_lua_status, &ots_lua_status_len },
-	[OTS_SCRIPT_RATELIMIT] = { ots_lua_ratelimit,
-	    &ots_lua_ratelimit_len },
-	[OTS_SCRIPT_UNLOCK] = { ots_lua_unlock, &ots_lua_unlock_len },
-	[OTS_SCRIPT_METRICS] = { ots_lua_metrics, &ots_lua_metrics_len },
-	[OTS_SCRIPT_BUSY] = { ots_lua_busy, &ots_lua_busy_len },
-	[OTS_SCRIPT_LEASE] = { ots_lua_lease, &ots_lua_lease_len },
-	[OTS_SCRIPT_UPCREATE] = { ots_lua_upcreate, &ots_lua_upcreate_len },
-	[OTS_SCRIPT_UPPART] = { ots_lua_uppart, &ots_lua_uppart_len },
-	[OTS_SCRIPT_UPCOMMIT] = { ots_lua_upcommit, &ots_lua_upcommit_len },
-};
 
 enum ots_err
 ots_rds_new(const struct ots_rds_addr *addr, unsigned timeout_ms,
@@ -148,8 +128,9 @@ load_scripts(struct ots_rds *r)
 	int i;
 
 	for (i = 0; i < OTS_SCRIPT_COUNT; i++) {
-		const char *argv[3] = { "SCRIPT", "LOAD", scripts[i].src };
-		size_t argvlen[3] = { 6, 4, *scripts[i].len };
+		const struct ots_lua *l = &ots_lua_scripts[i];
+		const char *argv[3] = { "SCRIPT", "LOAD", l->l_src };
+		size_t argvlen[3] = { 6, 4, l->l_len };
 		redisReply *rep;
 		enum ots_err e = OTS_ERR_REDIS;
 
@@ -157,8 +138,8 @@ load_scripts(struct ots_rds *r)
 		if (rep == NULL)
 			return e;
 		if (ots_rds_decode_sha(rep, r->r_sha[i]) != OTS_OK) {
-			ots_log_err(MOD, "SCRIPT LOAD failed for script %d",
-			    i);
+			ots_log_err(MOD, "SCRIPT LOAD failed for %s.lua",
+			    l->l_name);
 			freeReplyObject(rep);
 			disconnect(r);
 			return OTS_ERR_REDIS;
@@ -279,7 +260,7 @@ ots_rds_command(struct ots_rds *r, int argc, const char **argv,
 }
 
 enum ots_err
-ots_rds_eval(struct ots_rds *r, enum ots_rds_script s, int nkeys, int argc,
+ots_rds_eval(struct ots_rds *r, enum ots_lua_script s, int nkeys, int argc,
     const char **argv, const size_t *argvlen, redisReply **reply)
 {
 	const char *av[ARGS_MAX];

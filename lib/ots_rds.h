@@ -19,6 +19,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "ots_lua.h"
 #include "ots_rds_addr.h"
 #include "ots_util.h"
 
@@ -27,25 +28,6 @@
 #define OTS_RDS_SHA_LEN 40
 /* Most arguments of one script call (keys and arguments together). */
 #define OTS_RDS_ARGS_MAX 512
-
-/* The embedded scripts (lib/lua/NAME.lua). */
-enum ots_rds_script {
-	OTS_SCRIPT_REGISTER = 0,
-	OTS_SCRIPT_CLAIM,
-	OTS_SCRIPT_PEEK,
-	OTS_SCRIPT_GUESS,
-	OTS_SCRIPT_REVOKE,
-	OTS_SCRIPT_STATUS,
-	OTS_SCRIPT_RATELIMIT,
-	OTS_SCRIPT_UNLOCK,
-	OTS_SCRIPT_METRICS,
-	OTS_SCRIPT_BUSY,
-	OTS_SCRIPT_LEASE,
-	OTS_SCRIPT_UPCREATE,
-	OTS_SCRIPT_UPPART,
-	OTS_SCRIPT_UPCOMMIT,
-	OTS_SCRIPT_COUNT
-};
 
 struct ots_rds;
 
@@ -72,7 +54,7 @@ OTS_WARN_UNUSED enum ots_err ots_rds_command(struct ots_rds *r, int argc,
  * (argc in all).  Same results as ots_rds_command.
  */
 OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
-    enum ots_rds_script s, int nkeys, int argc, const char **argv,
+    enum ots_lua_script s, int nkeys, int argc, const char **argv,
     const size_t *argvlen, redisReply **reply);
 
 /* PING within the command timeout. */

@@ -415,7 +415,7 @@ ots_share_decode_claim(const redisReply *rep, uint64_t now,
 
 /* Runs a script over the share's two keys with extra arguments. */
 static enum ots_err
-eval_share(struct ots_rds *r, enum ots_rds_script s, const struct ots_tok *id,
+eval_share(struct ots_rds *r, enum ots_lua_script s, const struct ots_tok *id,
     int nargs, const char **args, redisReply **rep)
 {
 	struct keys k;
