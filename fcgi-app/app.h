@@ -106,6 +106,8 @@ OTS_WARN_UNUSED enum ots_err req_read(struct req *req, uint8_t *p, size_t n,
  * deadline_ms: a small body, whole or not at all. */
 OTS_WARN_UNUSED enum ots_err req_read_all(struct req *req, struct ots_buf *b,
     unsigned deadline_ms);
+/* Buffers n bytes of the answer in libfcgi's stream; OTS_ERR_HANGUP when
+ * the web server went away. */
 OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
     size_t n);
 /*
@@ -114,7 +116,8 @@ OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
  * req_write() buffered: no copy into libfcgi's 8 KiB buffer, eight times
  * fewer writes and wake-ups, and no plaintext left behind in that buffer.
  * OTS_ERR_SLOW when the client reads slower than OTS_TRANSFER_MIN_RATE
- * over a whole window, OTS_ERR_IO when it went away.
+ * over a whole window, OTS_ERR_HANGUP when it (or the web server) went
+ * away.
  */
 OTS_WARN_UNUSED enum ots_err req_write_body(struct req *req, const void *p,
     size_t n);

@@ -171,6 +171,8 @@ fill_request(struct worker *w, struct req *req)
 	req->req_route = ROUTE_NONE;	/* req_route_label 0 */
 	randombytes_buf(rid, sizeof(rid));
 	sodium_bin2hex(req->req_id, sizeof(req->req_id), rid, sizeof(rid));
+	/* Every line this thread logs until the request ends names it. */
+	ots_log_set_request(req->req_id);
 
 	/* Copied: the request log is written after FCGX_Finish_r(), which
 	 * frees every parameter. */
@@ -478,8 +480,8 @@ in_header(struct req *req)
 	clen = (unsigned)h[4] << 8 | h[5];
 	plen = h[6];
 	if (h[0] != FCGI_VERSION_1) {
-		ots_log_err(MOD, "req=%s the web server sent a record of "
-		    "FastCGI version %u", req->req_id, h[0]);
+		ots_log_err(MOD, "the web server sent a record of "
+		    "FastCGI version %u", h[0]);
 		return OTS_ERR_IO;
 	}
 	if (id == (unsigned)f->f_req.requestId && type == FCGI_STDIN) {
@@ -498,8 +500,8 @@ in_header(struct req *req)
 		f->f_skip = (size_t)clen + plen;
 		return OTS_OK;
 	}
-	ots_log_err(MOD, "req=%s the web server sent an unexpected record "
-	    "(type %u, request %u)", req->req_id, type, id);
+	ots_log_err(MOD, "the web server sent an unexpected record "
+	    "(type %u, request %u)", type, id);
 	return OTS_ERR_IO;
 }
 
@@ -624,7 +626,7 @@ req_write(struct req *req, const void *p, size_t n)
 		int w = FCGX_PutStr(c, chunk, out);
 
 		if (w < 0 || w != chunk)
-			return OTS_ERR_IO;
+			return OTS_ERR_HANGUP;
 		c += w;
 		n -= (size_t)w;
 		req->req_bytes_out += (uint64_t)w;
@@ -661,7 +663,7 @@ send_all(struct req *req, struct iovec *iov, int cnt)
 		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return OTS_ERR_IO;
+			return OTS_ERR_HANGUP;
 		}
 		pace_count(req, (size_t)w);
 		left = (size_t)w;
@@ -704,7 +706,7 @@ req_write_body(struct req *req, const void *p, size_t n)
 
 	/* What libfcgi holds (the header lines) goes first. */
 	if (FCGX_FFlush(r->out) != 0 || r->ipcFd < 0)
-		return OTS_ERR_IO;
+		return OTS_ERR_HANGUP;
 	pace_begin(req, PACE_OUT);
 	while (n > 0) {
 		int cnt = 0, i;

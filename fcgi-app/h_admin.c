@@ -76,12 +76,10 @@ admin_failed(struct req *req, const char *bucket)
 	if (lim->rl_count > 0 && ots_rl_check(req->req_worker->w_limits,
 	    OTS_RL_ADMIN_FAIL, bucket, lim, req->req_id, &allowed,
 	    &retry_ms) != OTS_OK)
-		ots_log_warn(MOD, "req=%s cannot count a wrong admin token",
-		    req->req_id);
+		ots_log_warn(MOD, "cannot count a wrong admin token");
 	if (ots_log_throttle_pass(&throttle, ADMIN_LOG_MS, &dropped))
-		ots_log_warn(MOD, "req=%s wrong admin token (%llu more in this "
-		    "process since the last report)", req->req_id,
-		    (unsigned long long)dropped);
+		ots_log_warn(MOD, "wrong admin token (%llu more in this "
+		    "process since the last report)", (unsigned long long)dropped);
 }
 
 /* Checks the bearer token; false when an answer (404/401/403/429) was
@@ -214,9 +212,9 @@ revoke_share(struct req *req, struct ots_str prefix)
 	}
 	ots_metrics_add(req->req_app->a_metrics, OTS_M_DESTROYED_ADMIN, 1);
 	if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
-		ots_log_err(MOD, "req=%s cannot remove a revoked share's file "
-		    "(the sweeper will)", req->req_id);
-	ots_log_info(MOD, "req=%s an operator revoked a share", req->req_id);
+		ots_log_err(MOD, "cannot remove a revoked share's file "
+		    "(the sweeper will)");
+	ots_log_info(MOD, "an operator revoked a share");
 	if (ots_str_fmt(body, sizeof(body), "{\"id_prefix\":\"%.8s\","
 	    "\"state\":\"revoked\"}\n", id.t_str) != OTS_OK)
 		body[0] = '\0';

@@ -175,6 +175,45 @@ stream_sink(void *ctx, const uint8_t *p, size_t n)
 	return req_write_body(s->s_req, p, n);
 }
 
+/*
+ * Logs how a download that began ended, each cause its own line: the
+ * share is gone in every case (its file was unlinked before the first
+ * byte).  A failure of ours makes the request log say 500.
+ */
+static void
+download_ended(struct req *req, enum ots_err e)
+{
+	switch (e) {
+	case OTS_OK:
+		break;
+	case OTS_ERR_SLOW:
+		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD,
+		    1);
+		ots_log_info(MOD, "download cut off: the client read "
+		    "slower than OTS_TRANSFER_MIN_RATE; the share is gone all "
+		    "the same");
+		break;
+	case OTS_ERR_HANGUP:
+		ots_log_info(MOD, "the client went away mid-download; "
+		    "the share is gone all the same");
+		break;
+	case OTS_ERR_IO:
+		ots_log_err(MOD, "cannot read the stored file "
+		    "mid-download (disk error); the share is gone");
+		req->req_status = 500;
+		break;
+	case OTS_ERR_CRYPTO:
+		ots_log_err(MOD, "the stored file failed to decrypt "
+		    "(corrupt or tampered with); the share is gone");
+		req->req_status = 500;
+		break;
+	default:
+		ots_log_err(MOD, "download failed: %s", ots_err_str(e));
+		req->req_status = 500;
+		break;
+	}
+}
+
 /* Sends the headers and the plaintext of a won claim. */
 static void
 stream_file(struct req *req, const struct ots_tok *id,
@@ -205,20 +244,7 @@ stream_file(struct req *req, const struct ots_tok *id,
 	ots_buf_release(&h);
 	if (e == OTS_OK)
 		e = ots_box_decrypt_fd(keys->k_file, id, fd, stream_sink, &sc);
-	if (e == OTS_ERR_SLOW) {
-		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD,
-		    1);
-		ots_log_info(MOD, "req=%s download cut off: the client read "
-		    "slower than OTS_TRANSFER_MIN_RATE; the share is gone all "
-		    "the same", req->req_id);
-	} else if (e == OTS_ERR_IO) {
-		ots_log_info(MOD, "req=%s download cut short; the share is "
-		    "gone all the same", req->req_id);
-	} else if (e != OTS_OK) {
-		ots_log_err(MOD, "req=%s stored file failed to decrypt: %s",
-		    req->req_id, ots_err_str(e));
-		req->req_status = 500;
-	}
+	download_ended(req, e);
 }
 
 /*
@@ -291,8 +317,8 @@ settle_wrong(struct req *req, const struct ots_tok *id, const char *token)
 		ots_metrics_add(req->req_app->a_metrics,
 		    OTS_M_DESTROYED_LOCKED, 1);
 		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
-			ots_log_err(MOD, "req=%s cannot remove a locked "
-			    "share's file", req->req_id);
+			ots_log_err(MOD, "cannot remove a locked "
+			    "share's file");
 		h_gone(req, st);
 	} else if (e == OTS_OK) {
 		wrong_password(req, left);
@@ -330,8 +356,7 @@ check_password(struct req *req, const struct ots_tok *id,
 		return false;
 	}
 	if (!ots_kdf_params_ok(&sh->sh_kdf)) {
-		ots_log_err(MOD, "req=%s stored password cost out of bounds",
-		    req->req_id);
+		ots_log_err(MOD, "stored password cost out of bounds");
 		resp_from_err(req, OTS_ERR_IO);
 		return false;
 	}
@@ -347,16 +372,16 @@ check_password(struct req *req, const struct ots_tok *id,
 	if (ok) {
 		if (ots_share_guess_right(req->req_worker->w_rds, id, token) !=
 		    OTS_OK)
-			ots_log_warn(MOD, "req=%s cannot drop a password "
-			    "reservation (it lapses by itself)", req->req_id);
+			ots_log_warn(MOD, "cannot drop a password "
+			    "reservation (it lapses by itself)");
 	} else if (e == OTS_OK) {
 		settle_wrong(req, id, token);
 	} else {
 		/* No verdict (busy, out of memory): nothing is counted. */
 		if (ots_share_guess_right(req->req_worker->w_rds, id, token) !=
 		    OTS_OK)
-			ots_log_warn(MOD, "req=%s cannot drop a password "
-			    "reservation (it lapses by itself)", req->req_id);
+			ots_log_warn(MOD, "cannot drop a password "
+			    "reservation (it lapses by itself)");
 		resp_from_err(req, e);
 	}
 	sodium_memzero(pw_key, sizeof(pw_key));
@@ -386,8 +411,8 @@ file_missing(struct req *req, const struct ots_tok *id)
 		 * crash, a file removed by hand): end the share as an
 		 * operator would, so that nobody waits for it and its owner
 		 * reads "revoked" (docs/SECURITY.md). */
-		ots_log_err(MOD, "req=%s available share has no file: "
-		    "revoking it", req->req_id);
+		ots_log_err(MOD, "available share has no file: "
+		    "revoking it");
 		e = ots_share_revoke(req->req_worker->w_rds, id, NULL,
 		    ots_now(), c->c_tombstone_ttl, &state);
 		if (e == OTS_OK)
@@ -427,8 +452,8 @@ check_password_proof(struct req *req, const struct ots_tok *id,
 		return false;
 	}
 	if (ots_share_guess_right(req->req_worker->w_rds, id, token) != OTS_OK)
-		ots_log_warn(MOD, "req=%s cannot drop a password reservation "
-		    "(it lapses by itself)", req->req_id);
+		ots_log_warn(MOD, "cannot drop a password reservation "
+		    "(it lapses by itself)");
 	return true;
 }
 
@@ -458,12 +483,7 @@ stream_container(struct req *req, uint64_t clen, int fd)
 		}
 		e = req_write_body(req, req->req_worker->w_buf, (size_t)n);
 	}
-	if (e == OTS_ERR_SLOW)
-		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_DOWNLOAD,
-		    1);
-	if (e != OTS_OK)
-		ots_log_info(MOD, "req=%s download cut short; the share is "
-		    "gone all the same", req->req_id);
+	download_ended(req, e);
 }
 
 /*
@@ -519,8 +539,7 @@ claim_e2e(struct req *req, const struct ots_tok *id, struct ots_share *sh,
 	/* Fresh: the sweeper spares a file whose share is gone for a grace
 	 * after its mtime, and this one must reach ots-lease/ first. */
 	if (futimens(fd, NULL) != 0)
-		ots_log_warn(MOD, "req=%s cannot stamp a file before its claim",
-		    req->req_id);
+		ots_log_warn(MOD, "cannot stamp a file before its claim");
 	ots_tok_hash_hex(&lease_tok, lease_hash);
 	now = ots_now();
 	e = ots_share_claim(req->req_worker->w_rds, id, now,
@@ -536,15 +555,14 @@ claim_e2e(struct req *req, const struct ots_tok *id, struct ots_share *sh,
 	}
 	if (lease == 0) {
 		if (ots_store_remove(req->req_app->a_store, id) != OTS_OK)
-			ots_log_err(MOD, "req=%s cannot unlink a claimed file "
-			    "(the sweeper will)", req->req_id);
+			ots_log_err(MOD, "cannot unlink a claimed file "
+			    "(the sweeper will)");
 		stream_container(req, clen, fd);
 		goto out;
 	}
 	e = ots_store_lease(req->req_app->a_store, id);
 	if (e != OTS_OK) {
-		ots_log_err(MOD, "req=%s a won claim's file cannot be leased",
-		    req->req_id);
+		ots_log_err(MOD, "a won claim's file cannot be leased");
 		resp_from_err(req, OTS_ERR_IO);
 		goto out;
 	}
@@ -651,8 +669,8 @@ h_claim(struct req *req)
 	/* Won: the content leaves the file system before the first byte
 	 * leaves the server. */
 	if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
-		ots_log_err(MOD, "req=%s cannot unlink a claimed file (the "
-		    "sweeper will)", req->req_id);
+		ots_log_err(MOD, "cannot unlink a claimed file (the "
+		    "sweeper will)");
 	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
 out:
 	if (req->req_status == 200)

@@ -235,16 +235,14 @@ h_password_key(struct req *req, const char *pw, size_t len,
 
 	if (ots_gate_enter(app->a_gate, app->a_cfg.c_argon2_wait_ms) !=
 	    OTS_OK) {
-		ots_log_warn("kdf", "req=%s no password slot freed in time",
-		    req->req_id);
+		ots_log_warn("kdf", "no password slot freed in time");
 		return OTS_ERR_BUSY;
 	}
 	ots_metrics_add(app->a_metrics, OTS_M_ARGON2_RUNS, 1);
 	e = ots_kdf_password(pw, len, salt, p, out);
 	ots_gate_leave(app->a_gate);
 	if (e != OTS_OK)
-		ots_log_err("kdf", "req=%s argon2id failed: %s", req->req_id,
-		    ots_err_str(e));
+		ots_log_err("kdf", "argon2id failed: %s", ots_err_str(e));
 	/* Out of memory for Argon2 is a passing overload, like a full gate. */
 	return e == OTS_ERR_NOMEM ? OTS_ERR_BUSY : e;
 }
@@ -312,8 +310,8 @@ busy_tick(struct req *req)
 	ots_net_bucket(req->req_client, bucket);
 	if (ots_rl_busy_renew(req->req_worker->w_limits, bucket, req->req_id,
 	    busy_lease_ms(c)) != OTS_OK)
-		ots_log_warn("http", "req=%s cannot renew the client's transfer "
-		    "lease", req->req_id);
+		ots_log_warn("http", "cannot renew the client's transfer "
+		    "lease");
 	return OTS_OK;
 }
 
@@ -362,8 +360,7 @@ h_heavy_enter(struct req *req, enum h_client when)
 		return false;
 	}
 	if (ots_gate_enter(req->req_app->a_heavy, H_HEAVY_WAIT_MS) != OTS_OK) {
-		ots_log_warn("http", "req=%s no transfer slot freed in time",
-		    req->req_id);
+		ots_log_warn("http", "no transfer slot freed in time");
 		h_heavy_leave(req);
 		h_busy(req);
 		return false;
@@ -396,9 +393,8 @@ h_heavy_leave(struct req *req)
 		ots_net_bucket(req->req_client, bucket);
 		if (ots_rl_busy_give(req->req_worker->w_limits, bucket,
 		    req->req_id) != OTS_OK)
-			ots_log_warn("http", "req=%s cannot give the client's "
-			    "transfer slot back (its lease ends it)",
-			    req->req_id);
+			ots_log_warn("http", "cannot give the client's "
+			    "transfer slot back (its lease ends it)");
 		req->req_busy = false;
 	}
 }

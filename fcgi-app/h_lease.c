@@ -46,8 +46,8 @@ h_lease_send(struct req *req, const struct ots_tok *id,
 	if (e == OTS_OK)
 		e = resp_begin(req, 200, "application/octet-stream", h.b_data);
 	if (e != OTS_OK)
-		ots_log_info(MOD, "req=%s the lease's answer did not go out; "
-		    "the receiver may fetch it with its token", req->req_id);
+		ots_log_info(MOD, "the lease's answer did not go out; "
+		    "the receiver may fetch it with its token");
 	/* It held the lease token. */
 	ots_buf_release(&h);
 }
@@ -103,7 +103,7 @@ h_lease(struct req *req)
 	}
 	ots_metrics_add(req->req_app->a_metrics, OTS_M_LEASE_CONFIRMED, 1);
 	if (ots_store_lease_remove(req->req_app->a_store, &id) != OTS_OK)
-		ots_log_err(MOD, "req=%s cannot remove a confirmed lease's file "
-		    "(the sweeper will)", req->req_id);
+		ots_log_err(MOD, "cannot remove a confirmed lease's file "
+		    "(the sweeper will)");
 	resp_send(req, 204, NULL, NULL, NULL, 0);
 }

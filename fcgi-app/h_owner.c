@@ -48,8 +48,8 @@ h_revoke(struct req *req)
 		ots_metrics_add(req->req_app->a_metrics,
 		    OTS_M_DESTROYED_REVOKED, 1);
 		if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
-			ots_log_err(MOD, "req=%s cannot remove a revoked "
-			    "share's file (the sweeper will)", req->req_id);
+			ots_log_err(MOD, "cannot remove a revoked "
+			    "share's file (the sweeper will)");
 		if (ots_str_fmt(body, sizeof(body), "{\"id\":\"%s\","
 		    "\"state\":\"revoked\"}\n", id.t_str) != OTS_OK)
 			body[0] = '\0';

@@ -38,12 +38,11 @@ upload_failed(struct req *req, enum ots_err e)
 		return;
 	}
 	if (e == OTS_ERR_TRUNC)
-		ots_log_info(MOD, "req=%s client went away mid-upload",
-		    req->req_id);
+		ots_log_info(MOD, "client went away mid-upload");
 	if (e == OTS_ERR_SLOW) {
 		ots_metrics_add(req->req_app->a_metrics, OTS_M_SLOW_UPLOAD, 1);
-		ots_log_info(MOD, "req=%s upload cut off: slower than "
-		    "OTS_TRANSFER_MIN_RATE", req->req_id);
+		ots_log_info(MOD, "upload cut off: slower than "
+		    "OTS_TRANSFER_MIN_RATE");
 	}
 	if (e == OTS_ERR_BUSY && req->req_busy_refused) {
 		/* Still running after its grace, with its client at the

@@ -467,8 +467,8 @@ h_uploads_create(struct req *req)
 		e = ots_store_part_create(req->req_app->a_store, &id);
 		if (e != OTS_OK && ots_parts_abort(req->req_worker->w_rds, &id,
 		    hash, &why) != OTS_OK)
-			ots_log_warn(MOD, "req=%s cannot forget an upload whose "
-			    "file failed (it idles out)", req->req_id);
+			ots_log_warn(MOD, "cannot forget an upload whose "
+			    "file failed (it idles out)");
 	}
 	if (e == OTS_ERR_INVAL) {
 		parts_refused(req, why, 0);
@@ -580,8 +580,8 @@ h_uploads_part(struct req *req)
 	    e == OTS_OK ? end : offset, req->req_id, ots_now(), &ttl, &why);
 	if (e != OTS_OK) {
 		if (e2 != OTS_OK)
-			ots_log_warn(MOD, "req=%s cannot free an upload after a "
-			    "failed part (its lease lapses)", req->req_id);
+			ots_log_warn(MOD, "cannot free an upload after a "
+			    "failed part (its lease lapses)");
 		if (e == OTS_ERR_NOTFOUND)
 			parts_refused(req, OTS_PARTS_UNKNOWN, 0);
 		else
@@ -668,8 +668,8 @@ h_uploads_abort(struct req *req)
 		return;
 	}
 	if (ots_store_part_remove(req->req_app->a_store, id) != OTS_OK)
-		ots_log_err(MOD, "req=%s cannot remove an abandoned upload's "
-		    "file (the sweeper will)", req->req_id);
+		ots_log_err(MOD, "cannot remove an abandoned upload's "
+		    "file (the sweeper will)");
 	resp_send(req, 204, NULL, NULL, NULL, 0);
 }
 
@@ -702,8 +702,8 @@ file_whole(struct req *req, const struct ots_tok *id, uint64_t clen)
 	}
 	if (e != OTS_OK) {
 		/* The record says complete and the file disagrees. */
-		ots_log_err(MOD, "req=%s a complete upload's file is %s",
-		    req->req_id, e == OTS_ERR_NOTFOUND ? "missing" :
+		ots_log_err(MOD, "a complete upload's file is %s",
+		    e == OTS_ERR_NOTFOUND ? "missing" :
 		    "not its size");
 		resp_from_err(req, OTS_ERR_IO);
 		return false;
@@ -770,8 +770,8 @@ h_uploads_commit(struct req *req)
 		/* Back where it was: the commit may be tried again. */
 		if (ots_store_part_uncommit(req->req_app->a_store, id) !=
 		    OTS_OK)
-			ots_log_err(MOD, "req=%s cannot move a refused commit's "
-			    "file back (the sweeper removes it)", req->req_id);
+			ots_log_err(MOD, "cannot move a refused commit's "
+			    "file back (the sweeper removes it)");
 		if (e == OTS_ERR_INVAL)
 			parts_refused(req, why, 0);
 		else

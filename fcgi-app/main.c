@@ -24,7 +24,7 @@
 #include "app.h"
 #include "ots_alloc.h"
 #include "ots_log.h"
-#include "sweeper.h"
+#include "background.h"
 #include "worker.h"
 #include "ots_banned.h"
 
@@ -256,7 +256,7 @@ int
 main(int argc, char **argv)
 {
 	static struct app app;
-	static struct sweeper sweeper;
+	static struct bg sweeper, flusher;
 	static struct ots_metrics metrics;
 	static struct ots_metrics_labels labels;
 	struct worker *workers = NULL;
@@ -330,6 +330,8 @@ main(int argc, char **argv)
 	}
 	if (sweeper_start(&sweeper, &app) != OTS_OK)
 		fatal("cannot start the sweeper thread");
+	if (flusher_start(&flusher, &app) != OTS_OK)
+		fatal("cannot start the metrics thread");
 	ots_log_info(MOD, "ready: pid %ld, %u threads", (long)getpid(),
 	    started);
 
@@ -347,7 +349,8 @@ main(int argc, char **argv)
 		pthread_join(tids[i], NULL);
 		worker_release(&workers[i]);
 	}
-	sweeper_stop(&sweeper);
+	bg_stop(&sweeper);
+	bg_stop(&flusher);	/* after the workers: their last counts */
 	ots_gate_free(app.a_gate);
 	ots_gate_free(app.a_heavy);
 	ots_tally_free(app.a_tally);

@@ -125,7 +125,7 @@ resp_send(struct req *req, int status, const char *ctype, const char *extra,
 		e = req_write(req, body, len);
 	ots_buf_release(&h);
 	if (e != OTS_OK)
-		ots_log_debug("resp", "req=%s client went away", req->req_id);
+		ots_log_debug("resp", "client went away");
 }
 
 /* Escapes text for HTML. */
@@ -252,6 +252,7 @@ resp_from_err(struct req *req, enum ots_err e)
 	case OTS_OK:
 	case OTS_ERR_NOMEM:
 	case OTS_ERR_IO:
+	case OTS_ERR_HANGUP:
 	case OTS_ERR_CRYPTO:
 	default:
 		resp_error(req, 500, "internal", "Something went wrong on the "

@@ -1,34 +1,22 @@
 /*
- * The sweeper thread: every OTS_SWEEP_INTERVAL (with jitter), take the
- * cluster-wide sweep lock and remove files no share needs (lib/ots_sweep).
- * Every worker process runs one; the lock makes one sweep run at a time
- * across all processes and hosts.
+ * The sweeper thread: every second, remove the leased files whose lease
+ * lapsed; every OTS_SWEEP_INTERVAL (with jitter), take the cluster-wide
+ * sweep lock and remove files no share needs (lib/ots_sweep).  Every
+ * worker process runs one; the lock makes one sweep run at a time across
+ * all processes and hosts.
  */
-#include <poll.h>
-#include <pthread.h>
-#include <string.h>
-
 #include <sodium.h>
 
 #include "app.h"
+#include "background.h"
 #include "ots_log.h"
 #include "ots_metrics.h"
 #include "ots_sweep.h"
-#include "sweeper.h"
 #include "ots_banned.h"
 
 #define MOD "sweep"
 /* A sweep that takes longer than this loses the lock to another. */
 #define LOCK_TTL_MS (5u * 60u * 1000u)
-
-/* Sleeps ms; false when shutdown began. */
-static bool
-nap(const struct app *app, uint64_t ms)
-{
-	struct pollfd pfd = { app->a_wake_fd, POLLIN, 0 };
-
-	return poll(&pfd, 1, (int)(ms > 3600000u ? 3600000u : ms)) == 0;
-}
 
 /* The next sweep, in ots_mono_ms() time: one interval, up to 20% jitter
  * so processes do not knock in step. */
@@ -41,9 +29,9 @@ next_sweep(const struct app *app)
 }
 
 static void
-sweep_once(struct sweeper *s)
+sweep_once(struct bg *s)
 {
-	const struct app *app = s->sw_app;
+	const struct app *app = s->bg_app;
 	struct ots_sweep_stats st;
 	uint64_t files = 0, bytes = 0;
 	uint8_t raw[16];
@@ -53,10 +41,10 @@ sweep_once(struct sweeper *s)
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));
-	if (ots_sweep_lock(s->sw_rds, token, LOCK_TTL_MS, &got) != OTS_OK ||
+	if (ots_sweep_lock(s->bg_rds, token, LOCK_TTL_MS, &got) != OTS_OK ||
 	    !got)
 		return;
-	e = ots_sweep_run(s->sw_rds, app->a_store, ots_now(),
+	e = ots_sweep_run(s->bg_rds, app->a_store, ots_now(),
 	    app->a_cfg.c_sweep_grace, app->a_cfg.c_part_max_age, &st);
 	if (e != OTS_OK)
 		ots_log_warn(MOD, "sweep stopped early: %s", ots_err_str(e));
@@ -72,9 +60,9 @@ sweep_once(struct sweeper *s)
 		ots_metrics_add(app->a_metrics, OTS_M_UPLOADS_ABANDONED,
 		    st.ss_uploads_removed);
 	if (ots_store_usage(app->a_store, &files, &bytes) == OTS_OK &&
-	    ots_metrics_set_stored(s->sw_rds, files, bytes) != OTS_OK)
+	    ots_metrics_set_stored(s->bg_rds, files, bytes) != OTS_OK)
 		ots_log_debug(MOD, "cannot store the usage gauges");
-	if (ots_sweep_unlock(s->sw_rds, token) != OTS_OK)
+	if (ots_sweep_unlock(s->bg_rds, token) != OTS_OK)
 		ots_log_warn(MOD, "cannot release the sweep lock (it expires "
 		    "by itself)");
 }
@@ -82,76 +70,41 @@ sweep_once(struct sweeper *s)
 /* Removes the leased files whose lease ended (every second: a lease ends
  * "at once", docs/E2E.md). */
 static void
-end_leases(struct sweeper *s)
+end_leases(struct bg *s)
 {
 	uint64_t removed = 0;
 	enum ots_err e;
 
-	e = ots_sweep_leases(s->sw_rds, s->sw_app->a_store, ots_now(),
+	e = ots_sweep_leases(s->bg_rds, s->bg_app->a_store, ots_now(),
 	    &removed);
 	if (e != OTS_OK)
 		ots_log_debug(MOD, "leases left for the next second: %s",
 		    ots_err_str(e));
 	if (removed > 0) {
-		ots_metrics_add(s->sw_app->a_metrics, OTS_M_LEASE_LAPSED,
+		ots_metrics_add(s->bg_app->a_metrics, OTS_M_LEASE_LAPSED,
 		    removed);
 		ots_log_info(MOD, "removed %llu leased files (lease ended)",
 		    (unsigned long long)removed);
 	}
 }
 
-/* Every second: add this process's counts to the shared metrics and end
- * the leases that lapsed; every sweep interval: sweep.  Counts are
- * flushed once more at shutdown. */
-static void *
-sweeper_main(void *arg)
+/* bg_due: the next sweep; 0 until the first tick sets it (only this
+ * thread touches it). */
+static void
+sweeper_tick(struct bg *s)
 {
-	struct sweeper *s = arg;
-	uint64_t due = next_sweep(s->sw_app);
-
-	while (nap(s->sw_app, 1000)) {
-		if (s->sw_app->a_cfg.c_e2e)
-			end_leases(s);
-		if (ots_metrics_flush(s->sw_app->a_metrics, s->sw_rds) !=
-		    OTS_OK)
-			ots_log_debug(MOD, "metrics kept for the next flush");
-		if (ots_mono_ms() >= due) {
-			sweep_once(s);
-			due = next_sweep(s->sw_app);
-		}
+	if (s->bg_app->a_cfg.c_e2e)
+		end_leases(s);
+	if (s->bg_due == 0) {
+		s->bg_due = next_sweep(s->bg_app);
+	} else if (ots_mono_ms() >= s->bg_due) {
+		sweep_once(s);
+		s->bg_due = next_sweep(s->bg_app);
 	}
-	return NULL;
 }
 
 enum ots_err
-sweeper_start(struct sweeper *s, const struct app *app)
+sweeper_start(struct bg *b, const struct app *app)
 {
-	enum ots_err e;
-
-	memset(s, 0, sizeof(*s));
-	s->sw_app = app;
-	e = ots_rds_new(&app->a_cfg.c_redis, app->a_cfg.c_redis_timeout_ms,
-	    &s->sw_rds);
-	if (e != OTS_OK)
-		return e;
-	if (pthread_create(&s->sw_tid, NULL, sweeper_main, s) != 0) {
-		ots_rds_free(s->sw_rds);
-		s->sw_rds = NULL;
-		return OTS_ERR_NOMEM;
-	}
-	s->sw_running = true;
-	return OTS_OK;
-}
-
-void
-sweeper_stop(struct sweeper *s)
-{
-	if (!s->sw_running)
-		return;
-	pthread_join(s->sw_tid, NULL);
-	if (ots_metrics_flush(s->sw_app->a_metrics, s->sw_rds) != OTS_OK)
-		ots_log_warn(MOD, "the last metrics could not be stored");
-	ots_rds_free(s->sw_rds);
-	s->sw_rds = NULL;
-	s->sw_running = false;
+	return bg_start(b, app, sweeper_tick, NULL);
 }

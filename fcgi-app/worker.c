@@ -95,6 +95,7 @@ worker_main(void *arg)
 		fio_finish(w);
 		log_request(&req);
 		count_request(&req);
+		ots_log_set_request(NULL);
 	}
 	return NULL;
 }

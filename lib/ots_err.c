@@ -36,6 +36,8 @@ ots_err_str(enum ots_err e)
 		return "busy";
 	case OTS_ERR_SLOW:
 		return "too slow";
+	case OTS_ERR_HANGUP:
+		return "reader went away";
 	}
 	return "unknown error";
 }

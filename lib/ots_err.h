@@ -12,7 +12,7 @@ enum ots_err {
 	OTS_ERR_NOMEM,		/* allocation failed */
 	OTS_ERR_INVAL,		/* malformed input */
 	OTS_ERR_TOOBIG,		/* input over its stated maximum */
-	OTS_ERR_IO,		/* file system or socket failure */
+	OTS_ERR_IO,		/* file system failure (or a broken stream) */
 	OTS_ERR_NOSPACE,	/* disk full (ENOSPC, EDQUOT) */
 	OTS_ERR_TIMEOUT,	/* a bounded wait ran out */
 	OTS_ERR_REDIS,		/* Redis unreachable or answered an error */
@@ -22,7 +22,8 @@ enum ots_err {
 	OTS_ERR_TRUNC,		/* input ended early (client went away) */
 	OTS_ERR_CRYPTO,		/* stored data failed authentication */
 	OTS_ERR_BUSY,		/* a bounded resource stayed full */
-	OTS_ERR_SLOW		/* a client moved bytes slower than allowed */
+	OTS_ERR_SLOW,		/* a client moved bytes slower than allowed */
+	OTS_ERR_HANGUP		/* the reader of an answer went away */
 };
 
 /* Returns a static, lower-case description of e; never NULL. */

@@ -11,6 +11,8 @@
 #define LINE_MAX_BYTES 2048
 
 static enum ots_log_level max_level = OTS_LOG_INFO;
+/* The calling thread's request id, "" for none. */
+static __thread char cur_req[OTS_LOG_REQ_MAX + 1];
 
 static const char *const level_names[] = { "error", "warn", "info",
 	"debug" };
@@ -33,6 +35,22 @@ ots_log_parse_level(const char *s, enum ots_log_level *out)
 		}
 	}
 	return OTS_ERR_INVAL;
+}
+
+void
+ots_log_set_request(const char *id)
+{
+	size_t n = 0;
+
+	if (id != NULL) {
+		/* Hex only: the id goes into the line unquoted. */
+		while (n < OTS_LOG_REQ_MAX && ((id[n] >= '0' && id[n] <= '9') ||
+		    (id[n] >= 'a' && id[n] <= 'f'))) {
+			cur_req[n] = id[n];
+			n++;
+		}
+	}
+	cur_req[n] = '\0';
 }
 
 int
@@ -111,8 +129,8 @@ ots_log_write(enum ots_log_level level, const char *mod, int errnum,
 	va_end(ap);
 
 	n = line_prefix(line, sizeof(line), level);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, " mod=%s msg=\"",
-	    mod);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, " mod=%s%s%s msg=\"",
+	    mod, cur_req[0] != '\0' ? " req=" : "", cur_req);
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
 	append_escaped(line, &n, sizeof(line), msg);

@@ -27,6 +27,15 @@ enum ots_log_level {
 /* Sets the most verbose level written; call before threads start. */
 void ots_log_set_level(enum ots_log_level level);
 
+/*
+ * The request the calling thread serves: every line it logs until the
+ * next call carries req=ID (at most OTS_LOG_REQ_MAX characters of
+ * [0-9a-f], copied), so a line from any module is tied to its request.
+ * NULL: none (between requests, background threads).
+ */
+#define OTS_LOG_REQ_MAX 16
+void ots_log_set_request(const char *id);
+
 /* Parses "error", "warn", "info" or "debug". */
 OTS_WARN_UNUSED enum ots_err ots_log_parse_level(const char *s,
     enum ots_log_level *out);

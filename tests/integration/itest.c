@@ -446,6 +446,23 @@ fill_pattern(uint8_t *p, size_t n, uint32_t seed)
 }
 
 bool
+wait_until_log(const char *needle, long at_least, unsigned ms)
+{
+	unsigned waited = 0;
+
+	for (;;) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if (log_lines(needle) >= at_least)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+}
+
+bool
 wait_until(bool (*cond)(void), unsigned ms)
 {
 	unsigned waited = 0;

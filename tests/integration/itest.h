@@ -151,6 +151,9 @@ void fill_pattern(uint8_t *p, size_t n, uint32_t seed);
 
 /* Polls cond() every 50 ms for up to ms; true if it became true. */
 bool wait_until(bool (*cond)(void), unsigned ms);
+/* Waits up to ms until the app's log has at least at_least lines with
+ * needle. */
+bool wait_until_log(const char *needle, long at_least, unsigned ms);
 
 /* Milliseconds since t0 (CLOCK_MONOTONIC). */
 long ms_since(const struct timespec *t0);

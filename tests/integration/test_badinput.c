@@ -3,6 +3,7 @@
  * data folder, no key in Redis.  Run with OTS_MAX_SIZE=64M (tests/
  * integration/run) so "too large" is cheap to reach.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,7 @@ Test(badinput, disconnect_mid_download_still_destroys)
 	struct link l;
 	struct http_resp r;
 	char req[512], buf[4096];
+	long went, disk;
 	int fd;
 
 	cr_assert(data != NULL);
@@ -395,6 +397,8 @@ Test(badinput, disconnect_mid_download_still_destroys)
 	snprintf(req, sizeof(req), "POST /d/%s HTTP/1.1\r\nHost: t\r\n"
 	    "Content-Type: application/x-www-form-urlencoded\r\n"
 	    "Content-Length: 26\r\n\r\nkey=%s", l.id, l.key);
+	went = log_lines("the client went away mid-download");
+	disk = log_lines("disk error");
 	fd = raw_connect();
 	cr_assert(send(fd, req, strlen(req), MSG_NOSIGNAL) > 0);
 	cr_assert(recv(fd, buf, sizeof(buf), 0) > 0);
@@ -403,6 +407,49 @@ Test(badinput, disconnect_mid_download_still_destroys)
 	cr_assert_eq(claim(l.id, l.key, &r), 0);
 	cr_assert_eq(r.status, 410);
 	http_resp_free(&r);
+	/* Logged as the client's doing, not as a failure of ours. */
+	cr_assert(wait_until_log("the client went away mid-download",
+	    went + 1, 5000), "no line for the vanished client");
+	cr_assert_eq(log_lines("disk error"), disk);
+}
+
+/* A stored file that fails authentication mid-download: the answer is
+ * cut, the log says why (its own line, a 500 in the request log), and
+ * the share is gone. */
+Test(badinput, tampered_file_is_cut_and_logged_as_corrupt)
+{
+	size_t size = 4u * 1024u * 1024u;
+	uint8_t *data = malloc(size), byte;
+	struct http_resp r;
+	struct link l;
+	char path[1024];
+	long bad;
+	int fd;
+
+	cr_assert(data != NULL);
+	fill_pattern(data, size, 11);
+	cr_assert_eq(upload_put("tamper.bin", data, size, &l), 201);
+	snprintf(path, sizeof(path), "%s/data/files/%s", itest_state(), l.id);
+	fd = open(path, O_RDWR);
+	cr_assert(fd >= 0, "%s", path);
+	/* A byte deep in the file: the first chunks decrypt and are sent. */
+	cr_assert_eq(pread(fd, &byte, 1, 3 * 1024 * 1024), 1);
+	byte ^= 0x01;
+	cr_assert_eq(pwrite(fd, &byte, 1, 3 * 1024 * 1024), 1);
+	close(fd);
+	bad = log_lines("failed to decrypt (corrupt or tampered with)");
+	/* curl sees the answer end early (CURLE_PARTIAL_FILE or a broken
+	 * chunked stream): not 0. */
+	cr_assert_neq(claim(l.id, l.key, &r), 0);
+	cr_assert(r.len < size, "a tampered file was sent whole");
+	http_resp_free(&r);
+	cr_assert(wait_until_log("failed to decrypt (corrupt or tampered with)",
+	    bad + 1, 5000), "no line for the corrupt file");
+	cr_assert(!data_has(l.id));
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 410);
+	http_resp_free(&r);
+	free(data);
 }
 
 Test(badinput, longest_name_and_type_round_trip)

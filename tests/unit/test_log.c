@@ -195,3 +195,33 @@ Test(log, throttle_passes_once_per_period_and_counts_the_rest)
 	cr_assert_eq(dropped, 5, "%llu", (unsigned long long)dropped);
 	cr_assert(!ots_log_throttle_pass(&t, 100, &dropped));
 }
+
+Test(log, the_threads_request_id_is_on_every_line_until_cleared)
+{
+	const char *out;
+
+	ots_log_set_level(OTS_LOG_INFO);
+	ots_log_set_request("0123456789abcdef");
+	ots_log_err("store", "cannot sync");
+	ots_log_set_request(NULL);
+	ots_log_err("sweep", "between requests");
+	out = captured(NULL);
+	cr_assert_not_null(strstr(out, " level=error mod=store "
+	    "req=0123456789abcdef msg=\"cannot sync\"\n"), "%s", out);
+	cr_assert_not_null(strstr(out, " mod=sweep msg=\"between requests\""),
+	    "%s", out);
+	cr_assert_eq(count_char(out, '\n'), 2u);
+}
+
+Test(log, a_request_id_is_cut_at_anything_but_hex)
+{
+	const char *out;
+
+	ots_log_set_level(OTS_LOG_INFO);
+	ots_log_set_request("abc\" msg=\"forged");
+	ots_log_err("store", "x");
+	ots_log_set_request(NULL);
+	out = captured(NULL);
+	cr_assert_not_null(strstr(out, " mod=store req=abc msg=\"x\"\n"), "%s",
+	    out);
+}
