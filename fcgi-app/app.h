@@ -121,8 +121,6 @@ OTS_WARN_UNUSED enum ots_err req_write(struct req *req, const void *p,
  */
 OTS_WARN_UNUSED enum ots_err req_write_body(struct req *req, const void *p,
     size_t n);
-/* The 8-byte header of a FastCGI record without padding (§3.3). */
-void fio_record_header(uint8_t h[8], int type, int request_id, size_t len);
 
 /* resp.c */
 /*

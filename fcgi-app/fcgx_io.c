@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "fcgi_records.h"
 #include "ots_alloc.h"
 #include "ots_limits.h"
 #include "ots_log.h"
@@ -634,9 +635,6 @@ req_write(struct req *req, const void *p, size_t n)
 	return OTS_OK;
 }
 
-/* Records per send: 4 x 64 KiB, the container's chunk and more. */
-#define RECORDS_PER_WRITE 4
-
 /*
  * Sends every byte the iovecs hold, without ever blocking past the pace:
  * a reader slower than OTS_TRANSFER_MIN_RATE over a window gets
@@ -680,27 +678,11 @@ send_all(struct req *req, struct iovec *iov, int cnt)
 	return OTS_OK;
 }
 
-void
-fio_record_header(uint8_t h[FCGI_HEADER_LEN], int type, int request_id,
-    size_t len)
-{
-	OTS_ASSERT(len <= FCGI_MAX_LENGTH);
-	h[0] = FCGI_VERSION_1;
-	h[1] = (uint8_t)type;
-	h[2] = (uint8_t)((unsigned)request_id >> 8);
-	h[3] = (uint8_t)request_id;
-	h[4] = (uint8_t)(len >> 8);
-	h[5] = (uint8_t)len;
-	h[6] = 0;	/* no padding */
-	h[7] = 0;
-}
-
 enum ots_err
 req_write_body(struct req *req, const void *p, size_t n)
 {
 	FCGX_Request *r = &req->req_worker->w_fio->f_req;
-	uint8_t head[RECORDS_PER_WRITE][FCGI_HEADER_LEN];
-	struct iovec iov[2 * RECORDS_PER_WRITE];
+	struct frec_batch b;
 	const uint8_t *c = p;
 	enum ots_err e;
 
@@ -709,22 +691,9 @@ req_write_body(struct req *req, const void *p, size_t n)
 		return OTS_ERR_HANGUP;
 	pace_begin(req, PACE_OUT);
 	while (n > 0) {
-		int cnt = 0, i;
-
-		for (i = 0; i < RECORDS_PER_WRITE && n > 0; i++) {
-			size_t len = n < FCGI_MAX_LENGTH ? n : FCGI_MAX_LENGTH;
-
-			fio_record_header(head[i], FCGI_STDOUT, r->requestId,
-			    len);
-			iov[cnt].iov_base = head[i];
-			iov[cnt++].iov_len = sizeof(head[i]);
-			iov[cnt].iov_base = (void *)(uintptr_t)c;
-			iov[cnt++].iov_len = len;
-			c += len;
-			n -= len;
-			req->req_bytes_out += (uint64_t)len;
-		}
-		e = send_all(req, iov, cnt);
+		req->req_bytes_out += frec_frame_stdout(&b, r->requestId, &c,
+		    &n);
+		e = send_all(req, b.fb_iov, b.fb_cnt);
 		if (e != OTS_OK)
 			return e;
 	}
