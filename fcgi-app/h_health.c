@@ -3,9 +3,13 @@
  * /health/ready says whether this process should get traffic: both
  * Redises answer PING, the data directory takes a synced write and has
  * OTS_READY_MIN_FREE bytes free, and a transfer slot is free.  The
- * Redis and disk checks are bounded by the Redis timeout and cached for
- * READY_CACHE_MS per process, so a probe storm costs nothing; the slots
- * are read live (a load balancer must see a full worker at once).
+ * Redis and disk checks are cached for READY_CACHE_MS per process, so a
+ * probe storm costs nothing, and one thread at a time runs them.  The
+ * Redis checks are bounded by the Redis timeout; the synced write is not
+ * (a hung disk can hold its thread for as long as the kernel likes), so a
+ * check still running after READY_STUCK_MS makes every other probe say
+ * data_dir "failed" at once instead of joining it.  The slots are read
+ * live (a load balancer must see a full worker at once).
  */
 #include <pthread.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include "ots_banned.h"
 
 #define READY_CACHE_MS 2000u
+#define READY_STUCK_MS 2000u
 
 /* What the slow checks found. */
 struct ready {
@@ -28,6 +33,7 @@ struct ready {
 /* The cached result; guarded by ready_lock. */
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t ready_at;	/* ots_mono_ms() of the last check, 0 none */
+static uint64_t checking_since;	/* ... of the running check, 0 none */
 static struct ready ready_last;
 
 void
@@ -72,12 +78,22 @@ h_health_ready(struct req *req)
 	pthread_mutex_lock(&ready_lock);
 	fresh = ready_at != 0 && now - ready_at < READY_CACHE_MS;
 	r = ready_last;
+	if (!fresh && checking_since != 0 && ready_at != 0) {
+		/* Another thread checks: the last answer, unless it hangs
+		 * (before the first answer, each probe checks itself). */
+		fresh = true;
+		if (now - checking_since >= READY_STUCK_MS)
+			r.r_disk = false;
+	} else if (!fresh) {
+		checking_since = now;
+	}
 	pthread_mutex_unlock(&ready_lock);
 	if (!fresh) {
 		r = check_now(req);
 		pthread_mutex_lock(&ready_lock);
 		ready_at = ots_mono_ms();
 		ready_last = r;
+		checking_since = 0;
 		pthread_mutex_unlock(&ready_lock);
 	}
 	slots = ots_gate_free_slots(req->req_app->a_heavy) > 0;

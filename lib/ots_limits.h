@@ -15,8 +15,6 @@
 
 /* A urlencoded form or query string we are willing to parse, in bytes. */
 #define OTS_FORM_MAX		8192u
-/* One decoded form value, in bytes. */
-#define OTS_FORM_VALUE_MAX	2048u
 
 /* The header block of one multipart part, in bytes. */
 #define OTS_MP_HEADER_MAX	8192u
@@ -24,11 +22,6 @@
 #define OTS_MP_PARTS_MAX	16u
 /* A multipart boundary, as RFC 2046 §5.1.1 bounds it. */
 #define OTS_MP_BOUNDARY_MAX	70u
-/* A non-file multipart field (password, expiry ...), in bytes. */
-#define OTS_MP_FIELD_MAX	2048u
-
-/* One element of a Redis reply we read (a sealed metadata blob). */
-#define OTS_RDS_REPLY_MAX	4096u
 
 /* A request URI, in bytes: nginx's large_client_header_buffers (8k). */
 #define OTS_URI_MAX		8192u
