@@ -1,8 +1,9 @@
 /*
  * ots_metrics: counters and latency histograms, true across every worker
  * process and host.  Each process counts in memory (atomics, lock-free on
- * the request path) and a housekeeping thread adds its counts to one
- * Redis hash, ots:{metrics}, about once a second (one script call).
+ * the request path) and a background thread (fcgi-app/flusher.c) adds
+ * its counts to one Redis hash, ots:{metrics}, about once a second (one
+ * script call).
  * /metrics renders that hash in the Prometheus text format (0.0.4).
  * The program names what latency is kept for and which statuses are
  * counted one by one (struct ots_metrics_labels): this module knows no
