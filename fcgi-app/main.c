@@ -25,6 +25,7 @@
 #include "ots_alloc.h"
 #include "ots_log.h"
 #include "background.h"
+#include "ots_rand.h"
 #include "worker.h"
 #include "ots_banned.h"
 
@@ -276,6 +277,7 @@ main(int argc, char **argv)
 		fatal("bad configuration: %s", err);
 	ots_log_set_level((enum ots_log_level)app.a_cfg.c_log_level);
 	harden_process();
+	ots_rand_install();	/* before sodium_init(), as it must be */
 	if (sodium_init() < 0)
 		fatal("cannot initialise libsodium");
 	signal(SIGPIPE, SIG_IGN);
