@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -67,6 +68,7 @@ enum pace_dir { PACE_NONE = 0, PACE_IN, PACE_OUT };
 struct fio {
 	FCGX_Request f_req;
 	bool f_active;
+	int f_epfd;			/* waits for a connection or shutdown */
 	/* The request body, FCGI_STDIN records (FastCGI 1.0 §5.3). */
 	uint8_t *f_in;			/* IN_BUF bytes */
 	size_t f_in_off, f_in_len;	/* unread bytes of f_in */
@@ -103,6 +105,31 @@ fio_init(void)
 	return OTS_OK;
 }
 
+/*
+ * The thread's wait: the listening socket with EPOLLEXCLUSIVE, so that a
+ * new connection wakes one idle thread, not all of them (every other
+ * woken thread would lose the race for accept(2), and each wake-up is a
+ * context switch, which this kind of VM makes expensive); the wake pipe
+ * without it, so that shutdown wakes every thread.
+ */
+static enum ots_err
+wait_set_new(struct worker *w)
+{
+	struct epoll_event lev = { EPOLLIN | EPOLLEXCLUSIVE, { .fd = 0 } };
+	struct epoll_event wev = { EPOLLIN, { .fd = w->w_app->a_wake_fd } };
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (fd < 0 || epoll_ctl(fd, EPOLL_CTL_ADD, 0, &lev) != 0 ||
+	    epoll_ctl(fd, EPOLL_CTL_ADD, w->w_app->a_wake_fd, &wev) != 0) {
+		ots_log_err_errno(MOD, errno, "cannot set up the accept wait");
+		if (fd >= 0)
+			close(fd);
+		return OTS_ERR_IO;
+	}
+	w->w_fio->f_epfd = fd;
+	return OTS_OK;
+}
+
 enum ots_err
 fio_worker_init(struct worker *w)
 {
@@ -111,10 +138,15 @@ fio_worker_init(struct worker *w)
 	w->w_fio = ots_calloc(1, sizeof(*w->w_fio));
 	if (w->w_fio == NULL)
 		return OTS_ERR_NOMEM;
+	w->w_fio->f_epfd = -1;
 	w->w_fio->f_in = ots_malloc(IN_BUF);
 	e = w->w_fio->f_in == NULL ? OTS_ERR_NOMEM :
 	    FCGX_InitRequest(&w->w_fio->f_req, 0, 0) != 0 ? OTS_ERR_IO : OTS_OK;
+	if (e == OTS_OK)
+		e = wait_set_new(w);
 	if (e != OTS_OK) {
+		if (w->w_fio->f_epfd >= 0)
+			close(w->w_fio->f_epfd);
 		ots_free(w->w_fio->f_in);
 		OTS_FREE_AND_NULL(w->w_fio);
 	}
@@ -127,6 +159,8 @@ fio_worker_release(struct worker *w)
 	if (w->w_fio == NULL)
 		return;
 	FCGX_Free(&w->w_fio->f_req, 1);
+	if (w->w_fio->f_epfd >= 0)
+		close(w->w_fio->f_epfd);
 	sodium_memzero(w->w_fio->f_in, IN_BUF);
 	ots_free(w->w_fio->f_in);
 	OTS_FREE_AND_NULL(w->w_fio);
@@ -247,30 +281,30 @@ reset_body(struct fio *f)
 int
 fio_accept(struct worker *w, struct req *req)
 {
-	struct pollfd pfd[2];
+	struct epoll_event ev[2];
 
 	for (;;) {
-		int rc;
+		bool listen_ready = false;
+		int rc, i;
 
-		pfd[0].fd = 0;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = w->w_app->a_wake_fd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		rc = poll(pfd, 2, -1);
+		rc = epoll_wait(w->w_fio->f_epfd, ev, 2, -1);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			ots_log_err_errno(MOD, errno, "poll failed");
+			ots_log_err_errno(MOD, errno, "epoll_wait failed");
 			return 0;
 		}
-		if (pfd[1].revents != 0)
-			return 0;
-		if ((pfd[0].revents & (POLLERR | POLLNVAL)) != 0) {
-			ots_log_err(MOD, "listening socket failed");
-			return 0;
+		for (i = 0; i < rc; i++) {
+			if (ev[i].data.fd != 0)
+				return 0;	/* shutdown */
+			if ((ev[i].events & (EPOLLERR | EPOLLHUP)) != 0) {
+				ots_log_err(MOD, "listening socket failed");
+				return 0;
+			}
+			listen_ready = true;
 		}
+		if (!listen_ready)
+			continue;
 		rc = FCGX_Accept_r(&w->w_fio->f_req);
 		if (rc == 0) {
 			reset_body(w->w_fio);
