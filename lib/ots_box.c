@@ -30,8 +30,11 @@ struct ots_box_enc {
 	crypto_secretstream_xchacha20poly1305_state e_st;
 	uint8_t e_header[OTS_BOX_HEADER_BYTES];
 	uint8_t e_plain[OTS_CHUNK_SIZE];
-	uint8_t e_cipher[CIPHER_CHUNK];
+	/* The header again, then a chunk's ciphertext: the first chunk
+	 * goes out with the header in one sink call (one write). */
+	uint8_t e_out[OTS_BOX_HEADER_BYTES + CIPHER_CHUNK];
 	size_t e_plain_len;
+	int e_header_out;
 	int e_finished;
 	ots_box_sink_fn e_sink;
 	void *e_ctx;
@@ -73,7 +76,6 @@ ots_box_enc_new(const uint8_t *key, const struct ots_tok *id,
     ots_box_sink_fn sink, void *ctx, struct ots_box_enc **out)
 {
 	struct ots_box_enc *enc;
-	enum ots_err e;
 
 	*out = NULL;
 	enc = ots_calloc(1, sizeof(*enc));
@@ -87,11 +89,7 @@ ots_box_enc_new(const uint8_t *key, const struct ots_tok *id,
 	memcpy(enc->e_header + OFF_ID, id->t_raw, OTS_TOK_BYTES);
 	crypto_secretstream_xchacha20poly1305_init_push(&enc->e_st,
 	    enc->e_header + OFF_SS, key);
-	e = sink(ctx, enc->e_header, sizeof(enc->e_header));
-	if (e != OTS_OK) {
-		ots_box_enc_free(enc);
-		return e;
-	}
+	memcpy(enc->e_out, enc->e_header, sizeof(enc->e_header));
 	*out = enc;
 	return OTS_OK;
 }
@@ -99,13 +97,16 @@ ots_box_enc_new(const uint8_t *key, const struct ots_tok *id,
 static enum ots_err
 push_chunk(struct ots_box_enc *enc, unsigned char tag)
 {
+	uint8_t *cipher = enc->e_out + OTS_BOX_HEADER_BYTES;
 	unsigned long long clen = 0;
+	size_t head = enc->e_header_out ? 0 : OTS_BOX_HEADER_BYTES;
 
-	crypto_secretstream_xchacha20poly1305_push(&enc->e_st, enc->e_cipher,
+	crypto_secretstream_xchacha20poly1305_push(&enc->e_st, cipher,
 	    &clen, enc->e_plain, enc->e_plain_len, enc->e_header,
 	    sizeof(enc->e_header), tag);
 	enc->e_plain_len = 0;
-	return enc->e_sink(enc->e_ctx, enc->e_cipher, (size_t)clen);
+	enc->e_header_out = 1;
+	return enc->e_sink(enc->e_ctx, cipher - head, head + (size_t)clen);
 }
 
 enum ots_err

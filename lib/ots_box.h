@@ -35,8 +35,10 @@ struct ots_box_enc;
 struct ots_box_dec;
 
 /*
- * Starts a container for share id under key (OTS_KEY_BYTES, copied) and
- * writes its header to sink.  *out is owned by the caller.
+ * Starts a container for share id under key (OTS_KEY_BYTES, copied);
+ * nothing goes to sink yet: the header goes out with the first chunk, in
+ * the same sink call (one write for a small share).  *out is owned by the
+ * caller.
  */
 OTS_WARN_UNUSED enum ots_err ots_box_enc_new(const uint8_t *key,
     const struct ots_tok *id, ots_box_sink_fn sink, void *ctx,

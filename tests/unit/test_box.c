@@ -53,6 +53,16 @@ failing_sink(void *ctx, const uint8_t *p, size_t n)
 	return OTS_ERR_IO;
 }
 
+static unsigned sink_calls;
+
+/* buf_sink, counting its calls in sink_calls. */
+static enum ots_err
+counting_buf_sink(void *ctx, const uint8_t *p, size_t n)
+{
+	sink_calls++;
+	return ots_buf_add(ctx, p, n);
+}
+
 /* Accepts calls until *ctx reaches zero, then fails with OTS_ERR_NOSPACE. */
 static enum ots_err
 countdown_sink(void *ctx, const uint8_t *p, size_t n)
@@ -605,20 +615,39 @@ Test(box, reader_sink_error_is_returned)
 	free(plain);
 }
 
-Test(box, writer_header_sink_error_is_returned)
+Test(box, writer_header_goes_with_the_first_chunk)
 {
-	struct ots_box_enc *enc = (struct ots_box_enc *)&enc;
+	struct ots_box_enc *enc = NULL;
+	struct ots_buf ct;
 
+	/* Nothing is written at the start: a failing sink fails the first
+	 * chunk, which carries the header. */
 	cr_assert_eq(ots_box_enc_new(key, &id, failing_sink, NULL, &enc),
-	    OTS_ERR_IO);
-	cr_assert_null(enc);
+	    OTS_OK);
+	cr_assert_eq(ots_box_enc_update(enc, (const uint8_t *)"x", 1), OTS_OK);
+	cr_assert_eq(ots_box_enc_finish(enc), OTS_ERR_IO);
+	ots_box_enc_free(enc);
+	/* A small share is one sink call: header, chunk and tag. */
+	ots_buf_init(&ct, 4096);
+	cr_assert_eq(ots_box_enc_new(key, &id, counting_buf_sink, &ct, &enc),
+	    OTS_OK);
+	cr_assert_eq(ots_box_enc_update(enc, (const uint8_t *)"hello", 5),
+	    OTS_OK);
+	cr_assert_eq(sink_calls, 0);
+	cr_assert_eq(ots_box_enc_finish(enc), OTS_OK);
+	cr_assert_eq(sink_calls, 1);
+	cr_assert_eq(ct.b_len, (size_t)OTS_BOX_HEADER_BYTES + 5 +
+	    crypto_secretstream_xchacha20poly1305_ABYTES);
+	cr_assert(memcmp(ct.b_data, "OTSC", 4) == 0);
+	ots_box_enc_free(enc);
+	ots_buf_release(&ct);
 }
 
 Test(box, writer_chunk_sink_error_is_returned)
 {
 	uint8_t *plain = make_plain(3 * (size_t)OTS_CHUNK_SIZE, 12);
 	struct ots_box_enc *enc = NULL;
-	unsigned left = 1;	/* the header passes, the first chunk fails */
+	unsigned left = 1;	/* header and first chunk pass, the next fails */
 
 	cr_assert_eq(ots_box_enc_new(key, &id, countdown_sink, &left, &enc),
 	    OTS_OK);
@@ -630,13 +659,14 @@ Test(box, writer_chunk_sink_error_is_returned)
 
 Test(box, writer_final_sink_error_is_returned)
 {
-	uint8_t *plain = make_plain(10, 13);
+	uint8_t *plain = make_plain(OTS_CHUNK_SIZE + 10, 13);
 	struct ots_box_enc *enc = NULL;
-	unsigned left = 1;
+	unsigned left = 1;	/* header and first chunk pass, the final fails */
 
 	cr_assert_eq(ots_box_enc_new(key, &id, countdown_sink, &left, &enc),
 	    OTS_OK);
-	cr_assert_eq(ots_box_enc_update(enc, plain, 10), OTS_OK);
+	cr_assert_eq(ots_box_enc_update(enc, plain, OTS_CHUNK_SIZE + 10),
+	    OTS_OK);
 	cr_assert_eq(ots_box_enc_finish(enc), OTS_ERR_NOSPACE);
 	ots_box_enc_free(enc);
 	free(plain);
