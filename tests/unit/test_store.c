@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -824,4 +825,132 @@ Test(store, lease_ready_needs_group_access)
 		cr_assert_eq(stat(path_of("ots-lease", ""), &sb), 0);
 		cr_assert_eq(sb.st_mode & 0777, 0710);
 	}
+}
+
+/*
+ * Concurrent commits (which share the fsync of files/): threads commit
+ * whole uploads and parts at once in a durable store, and each file
+ * lands complete.  The threads report failures by return value (no
+ * cr_assert off the test's thread).
+ */
+#define GC_THREADS 8
+#define GC_ROUNDS 8
+#define GC_CHUNK 4096
+#define GC_CHUNKS 4
+
+struct gc_job {
+	struct ots_tok ids[GC_ROUNDS];
+	uint8_t fill;		/* round r writes bytes fill + r */
+	bool parts;		/* in two parts, end-to-end */
+};
+
+static pthread_barrier_t gc_start;
+
+static bool
+gc_put(const struct ots_tok *id, uint8_t b)
+{
+	struct ots_store_tmp t;
+	uint8_t chunk[GC_CHUNK];
+	int i;
+
+	memset(chunk, b, sizeof(chunk));
+	if (ots_store_create(st, id, &t) != OTS_OK)
+		return false;
+	for (i = 0; i < GC_CHUNKS; i++) {
+		if (ots_store_write(&t, chunk, sizeof(chunk)) != OTS_OK) {
+			ots_store_abort(st, &t);
+			return false;
+		}
+	}
+	return ots_store_commit(st, &t) == OTS_OK;
+}
+
+static bool
+gc_put_parts(const struct ots_tok *id, uint8_t b)
+{
+	uint8_t chunk[GC_CHUNK * GC_CHUNKS / 2];
+	uint64_t off;
+	bool ok = true;
+	int fd = -1;
+
+	memset(chunk, b, sizeof(chunk));
+	if (ots_store_part_create(st, id) != OTS_OK)
+		return false;
+	for (off = 0; ok && off < 2 * sizeof(chunk); off += sizeof(chunk)) {
+		ok = ots_store_part_open(st, id, &fd) == OTS_OK &&
+		    ots_store_part_begin(fd, off) == OTS_OK &&
+		    ots_store_part_write(fd, off, chunk, sizeof(chunk)) ==
+		    OTS_OK && ots_store_part_settle(st, fd) == OTS_OK;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	return ok && ots_store_part_commit(st, id) == OTS_OK;
+}
+
+static void *
+gc_run(void *arg)
+{
+	struct gc_job *j = arg;
+	uint8_t r;
+
+	(void)pthread_barrier_wait(&gc_start);
+	for (r = 0; r < GC_ROUNDS; r++) {
+		uint8_t b = (uint8_t)(j->fill + r);
+
+		if (!(j->parts ? gc_put_parts(&j->ids[r], b) :
+		    gc_put(&j->ids[r], b)))
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Runs the jobs, one thread each, then checks every file is in files/,
+ * whole.  Parts: every other thread uploads in parts. */
+static void
+gc_commit_all(bool parts)
+{
+	static struct gc_job jobs[GC_THREADS];
+	pthread_t th[GC_THREADS];
+	uint8_t back[GC_CHUNK * GC_CHUNKS + 1], want[GC_CHUNK * GC_CHUNKS];
+	void *rc;
+	int i, r, fd;
+
+	cr_assert_eq(pthread_barrier_init(&gc_start, NULL, GC_THREADS), 0);
+	for (i = 0; i < GC_THREADS; i++) {
+		for (r = 0; r < GC_ROUNDS; r++)
+			ots_tok_random(&jobs[i].ids[r]);
+		jobs[i].fill = (uint8_t)(1 + i * GC_ROUNDS);
+		jobs[i].parts = parts && i % 2 == 1;
+		cr_assert_eq(pthread_create(&th[i], NULL, gc_run, &jobs[i]),
+		    0);
+	}
+	for (i = 0; i < GC_THREADS; i++) {
+		cr_assert_eq(pthread_join(th[i], &rc), 0);
+		cr_assert_null(rc, "committer %d failed", i);
+	}
+	pthread_barrier_destroy(&gc_start);
+	cr_assert_eq(entries("files"), GC_THREADS * GC_ROUNDS);
+	for (i = 0; i < GC_THREADS; i++) {
+		for (r = 0; r < GC_ROUNDS; r++) {
+			memset(want, jobs[i].fill + r, sizeof(want));
+			fd = open(path_of("files", jobs[i].ids[r].t_str),
+			    O_RDONLY);
+			cr_assert_geq(fd, 0);
+			cr_assert_eq(read_all(fd, (char *)back, sizeof(back)),
+			    sizeof(want));
+			cr_assert(memcmp(back, want, sizeof(want)) == 0);
+			close(fd);
+		}
+	}
+}
+
+Test(unnamed, concurrent_commits_land_every_file_whole)
+{
+	gc_commit_all(false);
+}
+
+Test(store, concurrent_commits_of_named_temps_and_parts_land_whole)
+{
+	gc_commit_all(true);
 }
