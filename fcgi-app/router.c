@@ -182,8 +182,8 @@ cross_site_refused(struct req *req)
 		return false;
 	/* Neither the path nor the Origin is logged: the path may hold an
 	 * id or a file name, and the Origin is the client's to choose. */
-	ots_log_warn("http", "cross-origin %s refused (%s)", req->req_method, v == OTS_ORIGIN_FOREIGN ? "foreign Origin" :
-	    "Sec-Fetch-Site");
+	ots_log_warn("http", "cross-origin %s refused (%s)", req->req_method,
+	    v == OTS_ORIGIN_FOREIGN ? "foreign Origin" : "Sec-Fetch-Site");
 	resp_error(req, 403, "cross_origin", "This request came from another "
 	    "site's page, so it was refused. Use this site's own pages, or a "
 	    "client that sends no Origin header.");

@@ -15,8 +15,13 @@
 #include "ots_banned.h"
 
 #define MOD "sweep"
-/* A sweep that takes longer than this loses the lock to another. */
-#define LOCK_TTL_MS (5u * 60u * 1000u)
+/*
+ * A sweep that takes longer than this loses the lock to another, which is
+ * harmless (a removal takes a file already gone in its stride); and a
+ * worker killed mid-sweep (kill -9, OOM) holds every sweep back for this
+ * long, so it stays short: expired files must go within a minute.
+ */
+#define LOCK_TTL_MS (30u * 1000u)
 
 /* The next sweep, in ots_mono_ms() time: one interval, up to 20% jitter
  * so processes do not knock in step. */
