@@ -153,7 +153,8 @@ size_t resp_statuses(int *out, size_t max);
 #define ROUTE_NONE "-"
 void route_request(struct req *req);
 /* Fills out with the route labels (ROUTE_NONE first), at most max;
- * returns how many. */
+ * returns how many.  Called once at start-up, before the first request:
+ * it also gives each route its label's index. */
 size_t route_labels(const char **out, size_t max);
 
 /*

@@ -190,24 +190,9 @@ cross_site_refused(struct req *req)
 	return true;
 }
 
-/* The index of label among the distinct patterns, in table order,
- * after ROUTE_NONE's 0. */
-static size_t
-label_index(const char *label)
-{
-	size_t i, n = 1;
-
-	for (i = 0; i < NROUTES; i++) {
-		if (i > 0 && strcmp(routes[i].rt_pattern,
-		    routes[i - 1].rt_pattern) == 0)
-			continue;
-		if (strcmp(routes[i].rt_pattern, label) == 0)
-			return n;
-		n++;
-	}
-	OTS_ASSERT(!"a route's label not in the table");
-	return 0;
-}
+/* Each row's index in route_labels(): set once at start-up, before any
+ * request, so the request path only reads it. */
+static size_t row_label[NROUTES];
 
 size_t
 route_labels(const char **out, size_t max)
@@ -218,9 +203,12 @@ route_labels(const char **out, size_t max)
 	out[n++] = ROUTE_NONE;
 	for (i = 0; i < NROUTES; i++) {
 		if (i > 0 && strcmp(routes[i].rt_pattern,
-		    routes[i - 1].rt_pattern) == 0)
+		    routes[i - 1].rt_pattern) == 0) {
+			row_label[i] = row_label[i - 1];
 			continue;
+		}
 		OTS_ASSERT(n < max);
+		row_label[i] = n;
 		out[n++] = routes[i].rt_pattern;
 	}
 	return n;
@@ -230,7 +218,7 @@ static void
 name_request(struct req *req, const struct route *rt)
 {
 	req->req_route = rt->rt_pattern;
-	req->req_route_label = label_index(rt->rt_pattern);
+	req->req_route_label = row_label[rt - routes];
 }
 
 void
