@@ -9,7 +9,7 @@ RUN apt-get update \
 	libfcgi-dev libhiredis-dev libsodium-dev libargon2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY GNUmakefile ./
+COPY GNUmakefile VERSION ./
 COPY lib lib
 COPY fcgi-app fcgi-app
 COPY tools tools
@@ -22,7 +22,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends make nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY GNUmakefile ./
+COPY GNUmakefile VERSION ./
 COPY www www
 RUN make www
 

@@ -25,6 +25,7 @@
 _Static_assert(OFF_SS + SS_HEADER == OTS_BOX_HEADER_BYTES,
     "container header layout");
 _Static_assert(OFF_SS == OTS_BOX_FIXED_BYTES, "container header layout");
+_Static_assert(SS_HEADER == OTS_BOX_STREAM_BYTES, "container header layout");
 
 struct ots_box_enc {
 	crypto_secretstream_xchacha20poly1305_state e_st;
@@ -75,6 +76,14 @@ enum ots_err
 ots_box_enc_new(const uint8_t *key, const struct ots_tok *id,
     ots_box_sink_fn sink, void *ctx, struct ots_box_enc **out)
 {
+	return ots_box_enc_new_at(key, id, NULL, sink, ctx, out);
+}
+
+enum ots_err
+ots_box_enc_new_at(const uint8_t *key, const struct ots_tok *id,
+    const uint8_t *stream_header, ots_box_sink_fn sink, void *ctx,
+    struct ots_box_enc **out)
+{
 	struct ots_box_enc *enc;
 
 	*out = NULL;
@@ -87,11 +96,27 @@ ots_box_enc_new(const uint8_t *key, const struct ots_tok *id,
 	enc->e_header[4] = VERSION;
 	put_u32le(enc->e_header + OFF_CHUNK, OTS_CHUNK_SIZE);
 	memcpy(enc->e_header + OFF_ID, id->t_raw, OTS_TOK_BYTES);
-	crypto_secretstream_xchacha20poly1305_init_push(&enc->e_st,
-	    enc->e_header + OFF_SS, key);
+	/* Pulling derives from a header the state pushing would have. */
+	if (stream_header == NULL) {
+		crypto_secretstream_xchacha20poly1305_init_push(&enc->e_st,
+		    enc->e_header + OFF_SS, key);
+	} else {
+		memcpy(enc->e_header + OFF_SS, stream_header, SS_HEADER);
+		if (crypto_secretstream_xchacha20poly1305_init_pull(&enc->e_st,
+		    enc->e_header + OFF_SS, key) != 0) {
+			ots_box_enc_free(enc);
+			return OTS_ERR_CRYPTO;
+		}
+	}
 	memcpy(enc->e_out, enc->e_header, sizeof(enc->e_header));
 	*out = enc;
 	return OTS_OK;
+}
+
+void
+ots_box_enc_stream_header(const struct ots_box_enc *enc, uint8_t *out)
+{
+	memcpy(out, enc->e_header + OFF_SS, SS_HEADER);
 }
 
 static enum ots_err

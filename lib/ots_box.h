@@ -26,6 +26,8 @@
 #define OTS_BOX_HEADER_BYTES 52u
 /* The header's bytes before the secretstream header: fixed for an id. */
 #define OTS_BOX_FIXED_BYTES 28u
+/* The secretstream header that ends it. */
+#define OTS_BOX_STREAM_BYTES 24u
 
 /* Receives output; a non-OK return stops the stream with that error. */
 typedef enum ots_err (*ots_box_sink_fn)(void *ctx, const uint8_t *p,
@@ -43,6 +45,19 @@ struct ots_box_dec;
 OTS_WARN_UNUSED enum ots_err ots_box_enc_new(const uint8_t *key,
     const struct ots_tok *id, ots_box_sink_fn sink, void *ctx,
     struct ots_box_enc **out);
+
+/*
+ * As ots_box_enc_new, with the secretstream header (OTS_BOX_STREAM_BYTES)
+ * given rather than drawn: the same key, id, stream header and plaintext
+ * give the same container, byte for byte, which is how an interrupted
+ * upload is resumed (docs/E2E.md).  NULL draws one.
+ */
+OTS_WARN_UNUSED enum ots_err ots_box_enc_new_at(const uint8_t *key,
+    const struct ots_tok *id, const uint8_t *stream_header,
+    ots_box_sink_fn sink, void *ctx, struct ots_box_enc **out);
+
+/* The container's secretstream header (OTS_BOX_STREAM_BYTES), to keep. */
+void ots_box_enc_stream_header(const struct ots_box_enc *enc, uint8_t *out);
 
 /* Encrypts n plaintext bytes; full chunks go to the sink. */
 OTS_WARN_UNUSED enum ots_err ots_box_enc_update(struct ots_box_enc *enc,

@@ -295,7 +295,7 @@ Test(client, refusals_have_their_exit_status_and_consume_nothing)
 	snprintf(in, sizeof(in), "%s\n", link);
 	/* The file is there already: refused before the claim. */
 	run_in(dir, in, &r, get);
-	cr_assert_eq(r.r_status, 6, "%s", r.r_err);
+	cr_assert_eq(r.r_status, 1, "%s", r.r_err);
 	cr_assert(strstr(r.r_err, "exists") != NULL, "%s", r.r_err);
 	cr_assert(data_has(l.id), "a refused get consumed the share");
 	run_in(dir, in, &r, force);

@@ -316,35 +316,3 @@ Test(e2e, info_with_the_link_proof_gives_the_sealed_name_and_salt)
 	http_resp_free(&r);
 	e2e_free(&s);
 }
-
-Test(e2e, the_sh_client_says_it_cannot_open_an_end_to_end_share)
-{
-	uint8_t *data = e2e_pattern(100, 51);
-	char cmd[1024], out[1024], lease[23];
-	struct e2e_share s;
-	struct http_resp r;
-	size_t n;
-	FILE *p;
-	int rc;
-
-	e2e_make(&s, data, 100, "cli.txt", NULL, NULL);
-	cr_assert_eq(e2e_put(&s, &r), 201, "%s", r.body);
-	http_resp_free(&r);
-	/* The link on stdin, never on the command line. */
-	/* tools/ots beside tools/dev-stack. */
-	snprintf(cmd, sizeof(cmd), "cd %s && printf '%%s/d/%%s#%%s\\n' '%s' "
-	    "'%s' '%s' | \"$(dirname \"$OTS_TEST_DEVSTACK\")\"/ots get -q "
-	    "-o - 2>&1", itest_state(), itest_url(), s.id, s.secret);
-	p = popen(cmd, "r");
-	cr_assert(p != NULL);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	rc = pclose(p);
-	cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 6, "%d: %s", rc, out);
-	cr_assert(strstr(out, "end-to-end encrypted") != NULL, "%s", out);
-	cr_assert(strstr(out, "Nothing was consumed") != NULL, "%s", out);
-	/* And it was not: the receiver's client still opens it. */
-	claim_and_open(&s, NULL, data, 100, lease);
-	e2e_free(&s);
-	free(data);
-}
