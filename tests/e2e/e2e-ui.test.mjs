@@ -10,7 +10,7 @@
 // download manager; tier C hides the service worker too (memory).
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -805,4 +805,66 @@ test('a save that fails after the claim can be tried again within the lease', as
   const leased = receiver.requests.filter((q) => new URL(q.url).pathname === `/api/v1/leases/${r.id}`);
   assert.deepEqual(leased.map((q) => [q.method, q.headers.range]), [['GET', undefined], ['DELETE', undefined]]);
   for (const p of [sender, receiver]) await p.context().close();
+});
+
+// `ots` (the C client of this build) in a directory of its own.
+function ots(args, input, cwd) {
+  const r = spawnSync(process.env.OTS_TEST_CLIENT, args, {
+    cwd, input: input ?? '', env: { ...process.env, OTS_SERVER: BASE }, maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+test('a share the browser encrypted opens with ots, byte for byte (C and JavaScript agree)', async () => {
+  const data = content(3 * PART_MAX + 4321);
+  const name = 'from the browser ✓.bin';
+  const password = 'browser-to-ots pw';
+  record(name);
+  record(password);
+  const sender = await watchedPage();
+  const r = await sendFile(sender, { name, mimeType: 'application/octet-stream', buffer: data }, { password });
+  const cwd = join(STATE, 'ots-from-browser');
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, 'pw'), password + '\n');
+  const got = ots(['get', '-q', '--password-file', 'pw'], r.link + '\n', cwd);
+  assert.equal(got.code, 0, got.err);
+  assert.equal(sha256(readFileSync(join(cwd, name))), sha256(data), 'ots saved other bytes');
+  assert.equal(await apiState(r.id), 410);
+  assert.deepEqual(sender.problems, []);
+  await sender.context().close();
+});
+
+test('a share ots encrypted opens in the browser, byte for byte, under its name', async () => {
+  const data = content(2 * PART_MAX + 999);
+  const name = 'from ots ✓.bin';
+  const password = 'ots-to-browser pw';
+  record(name);
+  record(password);
+  const cwd = join(STATE, 'ots-to-browser');
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, name), data);
+  writeFileSync(join(cwd, 'pw'), password + '\n');
+  const sent = ots(['send', '-q', '--password-file', 'pw', name], '', cwd);
+  assert.equal(sent.code, 0, sent.err);
+  const link = sent.out.trim();
+  record(new URL(link).hash.slice(1));
+  record(new URL(link).pathname.split('/')[2], 'used-ids');
+  const receiver = await watchedPage({ tier: 'A' });
+  const got = await receiveA(receiver, link, password);
+  assert.equal(got.pick.suggested, name);
+  assert.equal(got.file.size, data.length);
+  assert.equal(got.file.hash, sha256(data), 'the browser saved other bytes');
+  // And a text secret, shown as text.
+  const text = ots(['send', '-q', '--text'], 'a secret from ots', cwd);
+  assert.equal(text.code, 0, text.err);
+  const page = await watchedPage({ tier: 'A' });
+  await page.goto(text.out.trim());
+  await page.waitForSelector('#share:not([hidden])');
+  assert.equal(await page.textContent('#what'), 'A text secret');
+  await page.click('#open');
+  await page.waitForSelector('#text-result:not([hidden])');
+  assert.equal(await page.inputValue('#secret'), 'a secret from ots');
+  assert.deepEqual(receiver.problems, []);
+  assert.deepEqual(page.problems, []);
+  for (const p of [receiver, page]) await p.context().close();
 });
