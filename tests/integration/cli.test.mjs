@@ -218,30 +218,43 @@ function cmdlines() {
   return out;
 }
 
-test('get reads the link from standard input; the key is on no command line', async () => {
-  const data = randomBytes(8 * 1024 * 1024);
-  writeFileSync(join(dir, 'quiet.bin'), data);
-  const link = send(['-n', 'from-stdin.bin', 'quiet.bin']);
-  const key = link.split('#')[1];
-  const child = spawn(OTS, ['get', '-q', '-'], {
-    cwd: dir, env: { ...process.env, OTS_SERVER: BASE }, stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  const done = new Promise((res) => child.on('exit', (code) => res(code)));
-  child.stdin.end(link + '\n');
+// Runs ots while sampling every command line; the first that held one
+// of the secrets, and how often ots itself was seen.
+async function runWatched(args, input, secrets) {
+  const { child, done } = otsAsync(args, { input });
   let samples = 0, seen = false, exited = false;
   done.then(() => { exited = true; });
   while (!exited) {
     for (const p of cmdlines()) {
-      if (p.cmd.includes(key)) seen = p.cmd.replace(/\0/g, ' ');
+      if (secrets.some((s) => p.cmd.includes(s))) seen = p.cmd.replace(/\0/g, ' ');
       if (p.pid === String(child.pid)) samples++;
     }
     await new Promise((res) => setImmediate(res));
   }
-  assert.equal(await done, 0, err);
-  assert.ok(samples > 0, 'the client was never seen running');
-  assert.equal(seen, false, `the key was on a command line: ${seen}`);
+  return { ...(await done), samples, seen };
+}
+
+test('the key, the password and the owner token are on no command line', async () => {
+  const data = randomBytes(8 * 1024 * 1024);
+  const password = 'cmdline-pw-' + randomBytes(6).toString('hex');
+  writeFileSync(join(dir, 'quiet.bin'), data);
+  writeFileSync(join(dir, 'cmd-pw'), password + '\n');
+  const up = await runWatched(['send', '--password-file', 'cmd-pw', '-n', 'from-stdin.bin', 'quiet.bin'], '',
+    [password]);
+  assert.equal(up.code, 0, up.err);
+  const link = up.out.toString().trim();
+  const owner = /owner link \(status, revoke\): (\S+)/.exec(up.err)[1];
+  const key = link.split('#')[1];
+  const token = owner.split('#')[1];
+  const down = await runWatched(['get', '-q', '--password-file', 'cmd-pw', '-'], link + '\n', [key, password]);
+  assert.equal(down.code, 0, down.err);
+  const st = await runWatched(['status', '-'], owner + '\n', [token]);
+  assert.equal(st.code, 0, st.err);
+  assert.equal(st.out.toString().trim(), 'claimed');
+  for (const r of [up, down, st]) {
+    assert.ok(r.samples > 0, 'the client was never seen running');
+    assert.equal(r.seen, false, `a secret was on a command line: ${r.seen}`);
+  }
   assert.ok(readFileSync(join(dir, 'from-stdin.bin')).equals(data));
 });
 
@@ -444,10 +457,10 @@ test('an upload killed halfway resumes with --resume; a changed file is refused'
 });
 
 // A TCP proxy to the stack that cuts the first connection to pass `cut`
-// bytes towards the client, then holds each later one `holdMs` before
-// it goes on: a download that breaks off, and a network that is slow to
-// come back.
-async function cuttingProxy(cut, holdMs = 0) {
+// bytes in one direction ('down': towards the client, 'up': towards the
+// server), then holds each later one `holdMs` before it goes on: a
+// transfer that breaks off, and a network slow to come back.
+async function cuttingProxy(cut, { holdMs = 0, dir = 'down' } = {}) {
   const upstream = Number(new URL(BASE).port);
   let cuts = 0;
   const server = net.createServer((c) => {
@@ -455,20 +468,21 @@ async function cuttingProxy(cut, holdMs = 0) {
     c.pause();
     setTimeout(() => {
       const u = net.connect(upstream, '127.0.0.1');
+      const [from, to] = dir === 'down' ? [u, c] : [c, u];
+      const [back, forth] = dir === 'down' ? [c, u] : [u, c];
       let passed = 0;
-      c.on('data', (d) => u.write(d));
-      c.on('error', () => u.destroy());
-      u.on('error', () => c.destroy());
+      back.on('data', (d) => forth.write(d));
+      for (const s of [c, u]) s.on('error', () => { c.destroy(); u.destroy(); });
       c.on('end', () => u.end());
       u.on('end', () => c.end());
-      u.on('data', (d) => {
+      from.on('data', (d) => {
         if (cuts === 0 && passed + d.length >= cut) {
           cuts++;
-          c.write(d.subarray(0, cut - passed), () => { c.destroy(); u.destroy(); });
+          to.write(d.subarray(0, cut - passed), () => { c.destroy(); u.destroy(); });
           return;
         }
         passed += d.length;
-        c.write(d);
+        to.write(d);
       });
       c.resume();
     }, after ? holdMs : 0);
@@ -476,6 +490,26 @@ async function cuttingProxy(cut, holdMs = 0) {
   await new Promise((res) => server.listen(0, '127.0.0.1', res));
   return { server, base: `http://127.0.0.1:${server.address().port}`, cuts: () => cuts };
 }
+
+test('a part cut off on the way up is sent again by itself', async () => {
+  const data = randomBytes(40 * 1024 * 1024);
+  writeFileSync(join(dir, 'cut-up.bin'), data);
+  // Each part is a connection of its own: the first is cut halfway.
+  const proxy = await cuttingProxy(8 * 1024 * 1024, { dir: 'up', holdMs: 500 });
+  try {
+    const r = await otsAsync(['send', '-q', 'cut-up.bin'], { env: { OTS_SERVER: proxy.base } }).done;
+    assert.equal(r.code, 0, r.err);
+    assert.equal(proxy.cuts(), 1, 'the proxy never cut the upload');
+    const link = r.out.toString().trim().replace(proxy.base, BASE);
+    rmSync(join(dir, 'cut-up.bin'));
+    const g = ots(['get', '-q'], { input: link + '\n' });
+    assert.equal(g.code, 0, g.err);
+    assert.ok(readFileSync(join(dir, 'cut-up.bin')).equals(data), 'the share differs');
+  } finally {
+    proxy.server.close();
+  }
+  rmSync(join(dir, 'cut-up.bin'));
+});
 
 test('a download cut halfway resumes within the lease, and not after it', async () => {
   const data = randomBytes(20 * 1024 * 1024);
@@ -501,7 +535,7 @@ test('a download cut halfway resumes within the lease, and not after it', async 
     writeFileSync(join(dir, 'late.bin'), data);
     link = send(['late.bin']);
     rmSync(join(dir, 'late.bin'));
-    proxy = await cuttingProxy(data.length / 2, 5000);
+    proxy = await cuttingProxy(data.length / 2, { holdMs: 5000 });
     const via = link.replace(BASE, proxy.base);
     const r = await otsAsync(['get'], { input: via + '\n' }).done;
     assert.equal(r.code, 2, r.err);
