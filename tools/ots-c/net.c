@@ -1,14 +1,15 @@
 #include "net.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <errno.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+
+#include "ots_util.h"
 
 #include "progress.h"
 
@@ -258,9 +259,11 @@ json_u64(const char *body, const char *field, uint64_t *out)
 	if (p == NULL || *p < '0' || *p > '9')
 		return false;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
 			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -280,18 +283,6 @@ json_bool(const char *body, const char *field, bool *out)
 	return true;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p; -1 when not. */
 static long
 hex4(const char *p)
@@ -300,7 +291,7 @@ hex4(const char *p)
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		int d = hex_digit(p[i]);
+		int d = ots_hexval(p[i]);
 
 		if (d < 0)
 			return -1;
