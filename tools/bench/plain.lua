@@ -27,6 +27,7 @@ end
 
 if os.getenv("BENCH_LINKS") ~= nil and os.getenv("BENCH_LINKS") ~= "" then
 	function response(status, headers, body)
+		note_status(status)
 		if status ~= 201 then return end
 		local id, key = parse_link(body)
 		if id == nil then

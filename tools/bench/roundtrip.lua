@@ -30,6 +30,7 @@ function request()
 end
 
 function response(status, headers, resp)
+	note_status(status)
 	if status == 201 then
 		local id, key = parse_link(resp)
 		if id == nil then bad = bad + 1 return end
