@@ -157,7 +157,87 @@ parse_redis(struct ots_rds_addr *r, const char *name, const char *v,
 	return OTS_OK;
 }
 
-/* OTS_REDIS or OTS_REDIS_LIMITS (prefix), with _PASSWORD and _DB. */
+/* "host:port,host:port,..." of name into r's sentinels. */
+static enum ots_err
+parse_sentinels(struct ots_rds_addr *r, const char *name, const char *v,
+    char *err, size_t errlen)
+{
+	struct ots_rds_addr one;
+	char item[OTS_RDS_HOST_MAX + 8];
+	const char *p = v, *comma;
+	size_t len;
+	enum ots_err e;
+
+	r->ra_nsentinels = 0;
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= sizeof(item) ||
+		    r->ra_nsentinels == OTS_RDS_SENTINELS_MAX)
+			return bad(err, errlen, name, "must be 1 to 8 "
+			    "host:port addresses, separated by commas");
+		memcpy(item, p, len);
+		item[len] = '\0';
+		memset(&one, 0, sizeof(one));
+		if (strncmp(item, "unix:", 5) == 0 ||
+		    (e = parse_redis(&one, name, item, err, errlen)) != OTS_OK)
+			return bad(err, errlen, name, "each sentinel must be "
+			    "host:port");
+		memcpy(r->ra_sentinels[r->ra_nsentinels].rn_host,
+		    one.ra_host, sizeof(one.ra_host));
+		r->ra_sentinels[r->ra_nsentinels].rn_port = one.ra_port;
+		r->ra_nsentinels++;
+		if (comma == NULL)
+			return OTS_OK;
+		p = comma + 1;
+	}
+}
+
+/* PREFIX_SENTINELS, _MASTER_NAME and _SENTINEL_PASSWORD, when set. */
+static enum ots_err
+load_sentinels(struct ots_rds_addr *r, const char *prefix, bool direct,
+    ots_cfg_get_fn get, void *ctx, char *err, size_t errlen)
+{
+	char name[64], master[64];
+	const char *v;
+	enum ots_err e;
+
+	if (ots_str_fmt(name, sizeof(name), "%s_SENTINELS", prefix) !=
+	    OTS_OK || ots_str_fmt(master, sizeof(master), "%s_MASTER_NAME",
+	    prefix) != OTS_OK)
+		return OTS_ERR_INVAL;
+	v = get(ctx, name);
+	if (v == NULL || v[0] == '\0') {
+		v = get(ctx, master);
+		if (v != NULL && v[0] != '\0')
+			return bad(err, errlen, master, "needs "
+			    "the sentinels too (_SENTINELS)");
+		return OTS_OK;
+	}
+	if (direct)
+		return bad(err, errlen, name, "replaces the direct "
+		    "address: set one or the other");
+	if ((e = parse_sentinels(r, name, v, err, errlen)) != OTS_OK)
+		return e;
+	v = get(ctx, master);
+	if (v == NULL || v[0] == '\0')
+		return bad(err, errlen, master, "must name the primary the "
+		    "sentinels monitor");
+	if ((e = get_str(v, master, r->ra_master, sizeof(r->ra_master), err,
+	    errlen)) != OTS_OK)
+		return e;
+	if (ots_str_fmt(name, sizeof(name), "%s_SENTINEL_PASSWORD", prefix)
+	    != OTS_OK)
+		return OTS_ERR_INVAL;
+	v = get(ctx, name);
+	if (v != NULL && v[0] != '\0')
+		return get_str(v, name, r->ra_sentinel_password,
+		    sizeof(r->ra_sentinel_password), err, errlen);
+	return OTS_OK;
+}
+
+/* OTS_REDIS or OTS_REDIS_LIMITS (prefix), with _PASSWORD and _DB, or
+ * the sentinels that name it. */
 static enum ots_err
 load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
     void *ctx, char *err, size_t errlen)
@@ -170,6 +250,9 @@ load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
 	v = get(ctx, prefix);
 	if (v != NULL && v[0] != '\0' &&
 	    (e = parse_redis(r, prefix, v, err, errlen)) != OTS_OK)
+		return e;
+	if ((e = load_sentinels(r, prefix, v != NULL && v[0] != '\0', get,
+	    ctx, err, errlen)) != OTS_OK)
 		return e;
 	if (ots_str_fmt(name, sizeof(name), "%s_PASSWORD", prefix) != OTS_OK)
 		return OTS_ERR_INVAL;
@@ -585,7 +668,20 @@ describe_redis(struct ots_buf *o, const char *name,
 {
 	enum ots_err e;
 
-	if (r->ra_path[0] != '\0')
+	unsigned i;
+
+	if (r->ra_nsentinels > 0) {
+		e = ots_buf_addf(o, "%s_SENTINELS=", name);
+		for (i = 0; e == OTS_OK && i < r->ra_nsentinels; i++)
+			e = ots_buf_addf(o, "%s%s:%u", i > 0 ? "," : "",
+			    r->ra_sentinels[i].rn_host,
+			    r->ra_sentinels[i].rn_port);
+		if (e == OTS_OK)
+			e = ots_buf_addf(o, "\n%s_MASTER_NAME=%s\n"
+			    "%s_SENTINEL_PASSWORD=%s\n", name, r->ra_master,
+			    name, r->ra_sentinel_password[0] != '\0' ?
+			    "(set, hidden)" : "");
+	} else if (r->ra_path[0] != '\0')
 		e = ots_buf_addf(o, "%s=unix:%s\n", name, r->ra_path);
 	else
 		e = ots_buf_addf(o, "%s=%s:%u\n", name, r->ra_host, r->ra_port);

@@ -24,6 +24,7 @@ struct ots_rds {
 	uint64_t r_retry_at;		/* ots_mono_ms() before which no
 					 * connect is tried */
 	char r_sha[OTS_SCRIPT_COUNT][SHA_LEN + 1];
+	unsigned r_sentinel;		/* the one to ask first */
 };
 
 
@@ -149,32 +150,128 @@ load_scripts(struct ots_rds *r)
 	return OTS_OK;
 }
 
+/* Opens r_ctx to a Unix socket (path) or host:port, and logs in; what
+ * names the peer in the log. */
+static enum ots_err
+open_context(struct ots_rds *r, const char *what, const char *path,
+    const char *host, unsigned port, const char *password)
+{
+	struct timeval tv = timeout_tv(r);
+	char msg[64];
+
+	if (path != NULL)
+		r->r_ctx = redisConnectUnixWithTimeout(path, tv);
+	else
+		r->r_ctx = redisConnectWithTimeout(host, (int)port, tv);
+	if (r->r_ctx == NULL)
+		return OTS_ERR_NOMEM;
+	if (ots_str_fmt(msg, sizeof(msg), "cannot connect to %s", what) !=
+	    OTS_OK)
+		msg[0] = '\0';
+	if (r->r_ctx->err != 0)
+		return context_failed(r, msg);
+	if (redisSetTimeout(r->r_ctx, tv) != REDIS_OK)
+		return context_failed(r, msg);
+	if (password[0] != '\0') {
+		const char *argv[2] = { "AUTH", password };
+
+		return simple_ok(r, 2, argv, "AUTH");
+	}
+	return OTS_OK;
+}
+
+/* Asks sentinel s for the primary's address; leaves r disconnected. */
+static enum ots_err
+ask_sentinel(struct ots_rds *r, const struct ots_rds_node *s,
+    struct ots_rds_node *primary)
+{
+	const char *argv[3] = { "SENTINEL", "get-master-addr-by-name",
+	    r->r_addr->ra_master };
+	redisReply *rep;
+	enum ots_err e;
+
+	e = open_context(r, "a sentinel", NULL, s->rn_host, s->rn_port,
+	    r->r_addr->ra_sentinel_password);
+	if (e != OTS_OK) {
+		disconnect(r);
+		return e;
+	}
+	rep = raw_command(r, 3, argv, NULL, &e);
+	if (rep == NULL)
+		return e;
+	e = ots_rds_decode_master_addr(rep, primary);
+	freeReplyObject(rep);
+	disconnect(r);
+	return e;
+}
+
+/* A sentinel's answer can be stale during a failover: ask the node. */
+static enum ots_err
+check_primary(struct ots_rds *r)
+{
+	const char *argv[1] = { "ROLE" };
+	redisReply *rep;
+	enum ots_err e = OTS_ERR_REDIS;
+	bool primary;
+
+	rep = raw_command(r, 1, argv, NULL, &e);
+	if (rep == NULL)
+		return e;
+	primary = ots_rds_decode_is_primary(rep);
+	freeReplyObject(rep);
+	if (!primary) {
+		ots_log_warn(MOD, "the redis a sentinel named is not a "
+		    "primary");
+		disconnect(r);
+		return OTS_ERR_REDIS;
+	}
+	return OTS_OK;
+}
+
+/*
+ * Connects to the primary that a sentinel names and ROLE confirms,
+ * asking each sentinel in turn, the one that answered last time first:
+ * during a failover one may still name the old primary while another
+ * names the new one.
+ */
+static enum ots_err
+connect_primary(struct ots_rds *r)
+{
+	const struct ots_rds_addr *c = r->r_addr;
+	struct ots_rds_node primary;
+	unsigned i, k;
+
+	for (i = 0; i < c->ra_nsentinels; i++) {
+		k = (r->r_sentinel + i) % c->ra_nsentinels;
+		if (ask_sentinel(r, &c->ra_sentinels[k], &primary) != OTS_OK)
+			continue;
+		if (open_context(r, "redis", NULL, primary.rn_host,
+		    primary.rn_port, c->ra_password) == OTS_OK &&
+		    check_primary(r) == OTS_OK) {
+			r->r_sentinel = k;
+			return OTS_OK;
+		}
+		disconnect(r);
+	}
+	ots_log_warn(MOD, "no sentinel named a primary that answers as one "
+	    "for %s", c->ra_master);
+	return OTS_ERR_REDIS;
+}
+
 static enum ots_err
 connect_now(struct ots_rds *r)
 {
 	const struct ots_rds_addr *c = r->r_addr;
-	struct timeval tv = timeout_tv(r);
 	char db[16];
 	enum ots_err e;
 
-	if (c->ra_path[0] != '\0')
-		r->r_ctx = redisConnectUnixWithTimeout(c->ra_path, tv);
+	if (c->ra_nsentinels > 0)
+		e = connect_primary(r);
 	else
-		r->r_ctx = redisConnectWithTimeout(c->ra_host,
-		    (int)c->ra_port, tv);
-	if (r->r_ctx == NULL)
-		return OTS_ERR_NOMEM;
-	if (r->r_ctx->err != 0)
-		return context_failed(r, "cannot connect to redis");
-	if (redisSetTimeout(r->r_ctx, tv) != REDIS_OK)
-		return context_failed(r, "cannot set redis timeout");
-	if (c->ra_password[0] != '\0') {
-		const char *argv[2] = { "AUTH", c->ra_password };
-
-		e = simple_ok(r, 2, argv, "AUTH");
-		if (e != OTS_OK)
-			return e;
-	}
+		e = open_context(r, "redis", c->ra_path[0] != '\0' ?
+		    c->ra_path : NULL, c->ra_host, c->ra_port, c->ra_password);
+	if (e != OTS_OK)
+		return e;
 	if (c->ra_db != 0) {
 		const char *argv[2] = { "SELECT", db };
 
@@ -241,6 +338,14 @@ checked_command(struct ots_rds *r, int argc, const char **argv,
 	if (rep->type == REDIS_REPLY_ERROR) {
 		if (noscript != NULL && ots_rds_is_noscript(rep)) {
 			*noscript = 1;
+		} else if (ots_rds_is_not_primary(rep)) {
+			/* A failover demoted it: find the new primary on the
+			 * next call. */
+			ots_log_warn(MOD, "redis is not a primary now: %.*s",
+			    rep->len > 100 ? 100 : (int)rep->len, rep->str);
+			freeReplyObject(rep);
+			disconnect(r);
+			return OTS_ERR_REDIS;
 		} else {
 			ots_log_err(MOD, "redis error: %.*s",
 			    rep->len > 200 ? 200 : (int)rep->len, rep->str);
@@ -325,6 +430,58 @@ ots_rds_is_noscript(const redisReply *rep)
 {
 	return rep->type == REDIS_REPLY_ERROR && rep->len >= 8 &&
 	    memcmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+static bool
+error_is(const redisReply *rep, const char *word)
+{
+	size_t n = strlen(word);
+
+	return rep->type == REDIS_REPLY_ERROR && rep->len >= n &&
+	    memcmp(rep->str, word, n) == 0 &&
+	    (rep->len == n || rep->str[n] == ' ');
+}
+
+bool
+ots_rds_is_not_primary(const redisReply *rep)
+{
+	return error_is(rep, "READONLY") || error_is(rep, "LOADING") ||
+	    error_is(rep, "MASTERDOWN");
+}
+
+enum ots_err
+ots_rds_decode_master_addr(const redisReply *rep, struct ots_rds_node *out)
+{
+	const redisReply *host, *port;
+	uint64_t n = 0;
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2)
+		return OTS_ERR_REDIS;
+	host = rep->element[0];
+	port = rep->element[1];
+	if (host == NULL || port == NULL ||
+	    host->type != REDIS_REPLY_STRING ||
+	    port->type != REDIS_REPLY_STRING || host->len == 0 ||
+	    host->len >= sizeof(out->rn_host) ||
+	    memchr(host->str, '\0', host->len) != NULL ||
+	    ots_parse_u64(port->str, port->len, 1, 65535, &n) != OTS_OK)
+		return OTS_ERR_REDIS;
+	memcpy(out->rn_host, host->str, host->len);
+	out->rn_host[host->len] = '\0';
+	out->rn_port = (unsigned)n;
+	return OTS_OK;
+}
+
+bool
+ots_rds_decode_is_primary(const redisReply *rep)
+{
+	const redisReply *role;
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
+		return false;
+	role = rep->element[0];
+	return role != NULL && role->type == REDIS_REPLY_STRING &&
+	    role->len == 6 && memcmp(role->str, "master", 6) == 0;
 }
 
 enum ots_err

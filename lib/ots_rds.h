@@ -8,6 +8,13 @@
  * While Redis is down, calls fail fast with OTS_ERR_REDIS: a failed
  * connect is not retried for OTS_RDS_BACKOFF_MS.
  *
+ * With sentinels (docs/OPERATIONS.md, "Redis Sentinel"), each connect
+ * asks them in turn for the primary's address (SENTINEL
+ * get-master-addr-by-name) and checks with ROLE that it is a primary; a
+ * READONLY answer (a demoted primary) drops the connection, so the next
+ * call finds the new primary.  No primary: OTS_ERR_REDIS, as when Redis
+ * is down.
+ *
  * WARNING: hiredis 0.14's reader has no element cap; talk only to a Redis
  * you trust and bound what you read from each reply.
  */
@@ -71,5 +78,14 @@ OTS_WARN_UNUSED enum ots_err ots_rds_decode_sha(const redisReply *rep,
     char out[OTS_RDS_SHA_LEN + 1]);
 /* Is rep the NOSCRIPT error (the script cache lost our scripts)? */
 bool ots_rds_is_noscript(const redisReply *rep);
+/* Is rep an error that says this Redis is no primary (READONLY, a
+ * demoted primary) or not ready (LOADING, MASTERDOWN)? */
+bool ots_rds_is_not_primary(const redisReply *rep);
+/* A SENTINEL get-master-addr-by-name reply: host and port into out, else
+ * OTS_ERR_REDIS (nil: the sentinel knows no such primary). */
+OTS_WARN_UNUSED enum ots_err ots_rds_decode_master_addr(
+    const redisReply *rep, struct ots_rds_node *out);
+/* A ROLE reply: true when its first element is "master". */
+bool ots_rds_decode_is_primary(const redisReply *rep);
 
 #endif

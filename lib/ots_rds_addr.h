@@ -9,13 +9,30 @@
 #define OTS_RDS_PATH_MAX 512
 #define OTS_RDS_HOST_MAX 256
 #define OTS_RDS_SECRET_MAX 256
+#define OTS_RDS_SENTINELS_MAX 8
+#define OTS_RDS_NAME_MAX 128
 
+struct ots_rds_node {
+	char rn_host[OTS_RDS_HOST_MAX];
+	unsigned rn_port;
+};
+
+/*
+ * Either one Redis (ra_path, or ra_host and ra_port) or, with
+ * ra_nsentinels > 0, the primary that the sentinels name ra_master
+ * (ra_path and ra_host unused): asked for on every connect, and checked
+ * with ROLE.
+ */
 struct ots_rds_addr {
 	char ra_path[OTS_RDS_PATH_MAX];		/* unix socket, "" when TCP */
 	char ra_host[OTS_RDS_HOST_MAX];
 	unsigned ra_port;
 	char ra_password[OTS_RDS_SECRET_MAX];	/* "" for none */
 	unsigned ra_db;
+	struct ots_rds_node ra_sentinels[OTS_RDS_SENTINELS_MAX];
+	unsigned ra_nsentinels;
+	char ra_master[OTS_RDS_NAME_MAX];
+	char ra_sentinel_password[OTS_RDS_SECRET_MAX];	/* "" for none */
 };
 
 #endif

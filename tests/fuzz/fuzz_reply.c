@@ -211,6 +211,7 @@ static void
 check_rds(const redisReply *rep)
 {
 	char sha[OTS_RDS_SHA_LEN + 1];
+	struct ots_rds_node node;
 	size_t i;
 
 	if (ots_rds_decode_sha(rep, sha) == OTS_OK) {
@@ -224,6 +225,16 @@ check_rds(const redisReply *rep)
 		abort();
 	}
 	if (ots_rds_is_noscript(rep) && rep->type != REDIS_REPLY_ERROR)
+		abort();
+	if (ots_rds_is_not_primary(rep) && rep->type != REDIS_REPLY_ERROR)
+		abort();
+	if (ots_rds_decode_is_primary(rep) && rep->type != REDIS_REPLY_ARRAY)
+		abort();
+	/* A sentinel's answer becomes the address connected to. */
+	if (ots_rds_decode_master_addr(rep, &node) == OTS_OK &&
+	    (node.rn_host[0] == '\0' || strlen(node.rn_host) >=
+	    sizeof(node.rn_host) || node.rn_port < 1 ||
+	    node.rn_port > 65535))
 		abort();
 }
 

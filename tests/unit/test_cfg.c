@@ -651,6 +651,58 @@ Test(cfg, limits_redis_is_its_own)
 	assert_rejected("OTS_REDIS_LIMITS_DB", "x", "OTS_REDIS_LIMITS_DB");
 }
 
+Test(cfg, redis_sentinels)
+{
+	static const struct env env[] = {
+		{ "OTS_REDIS_SENTINELS", "s1.internal:26379,s2.internal:26380,"
+		    "10.1.2.3:26381" },
+		{ "OTS_REDIS_MASTER_NAME", "ots" },
+		{ "OTS_REDIS_SENTINEL_PASSWORD", "sent pass" },
+		{ "OTS_REDIS_PASSWORD", "prim pass" },
+		{ NULL, NULL } };
+	static const struct env both[] = {
+		{ "OTS_REDIS", "unix:/run/a.sock" },
+		{ "OTS_REDIS_SENTINELS", "s1:26379" },
+		{ "OTS_REDIS_MASTER_NAME", "ots" },
+		{ NULL, NULL } };
+	static const struct env nameless[] = {
+		{ "OTS_REDIS_SENTINELS", "s1:26379" }, { NULL, NULL } };
+	struct ots_cfg c;
+	struct ots_buf o;
+	char err[160];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_redis.ra_nsentinels, 3u);
+	cr_assert_str_eq(c.c_redis.ra_sentinels[0].rn_host, "s1.internal");
+	cr_assert_eq(c.c_redis.ra_sentinels[0].rn_port, 26379u);
+	cr_assert_str_eq(c.c_redis.ra_sentinels[1].rn_host, "s2.internal");
+	cr_assert_eq(c.c_redis.ra_sentinels[2].rn_port, 26381u);
+	cr_assert_str_eq(c.c_redis.ra_master, "ots");
+	cr_assert_str_eq(c.c_redis.ra_sentinel_password, "sent pass");
+	cr_assert_str_eq(c.c_redis.ra_password, "prim pass");
+	cr_assert_eq(c.c_limits.ra_nsentinels, 0u);
+	ots_buf_init(&o, 4096);
+	cr_assert_eq(ots_cfg_describe(&c, &o), OTS_OK);
+	cr_assert_not_null(strstr((const char *)o.b_data,
+	    "OTS_REDIS_SENTINELS=s1.internal:26379,s2.internal:26380,"
+	    "10.1.2.3:26381\nOTS_REDIS_MASTER_NAME=ots\n"
+	    "OTS_REDIS_SENTINEL_PASSWORD=(set, hidden)\n"));
+	cr_assert_null(strstr((const char *)o.b_data, "sent pass"));
+	ots_buf_release(&o);
+
+	cr_assert_eq(load(both, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_SENTINELS"), "%s", err);
+	cr_assert_eq(load(nameless, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_MASTER_NAME"), "%s", err);
+	assert_rejected("OTS_REDIS_MASTER_NAME", "ots", "OTS_REDIS_MASTER_NAME");
+	assert_rejected("OTS_REDIS_SENTINELS", "s1:26379,", "OTS_REDIS_SENTINELS");
+	assert_rejected("OTS_REDIS_SENTINELS", "s1", "OTS_REDIS_SENTINELS");
+	assert_rejected("OTS_REDIS_SENTINELS", "unix:/a.sock",
+	    "OTS_REDIS_SENTINELS");
+	assert_rejected("OTS_REDIS_SENTINELS", "a:1,b:2,c:3,d:4,e:5,f:6,g:7,"
+	    "h:8,i:9", "OTS_REDIS_SENTINELS");
+}
+
 Test(cfg, transfer_caps_and_rates)
 {
 	static const struct env env[] = {

@@ -55,6 +55,76 @@ Test(rds, noscript_is_an_error_reply)
 	freeReplyObject(r);
 }
 
+Test(rds, sentinel_master_address)
+{
+	static const char *const bad[] = {
+		"*-1\r\n",		/* no such primary */
+		"*1\r\n$9\r\n127.0.0.1\r\n",
+		"*2\r\n$9\r\n127.0.0.1\r\n:6379\r\n",
+		"*2\r\n$9\r\n127.0.0.1\r\n$1\r\n0\r\n",
+		"*2\r\n$9\r\n127.0.0.1\r\n$5\r\n65536\r\n",
+		"*2\r\n$0\r\n\r\n$4\r\n6379\r\n",
+		"-IDONTKNOW no such master\r\n" };
+	struct ots_rds_node n;
+	redisReply *r;
+	size_t i;
+
+	r = resp("*2\r\n$8\r\n10.0.0.7\r\n$4\r\n6380\r\n");
+	cr_assert_eq(ots_rds_decode_master_addr(r, &n), OTS_OK);
+	cr_assert_str_eq(n.rn_host, "10.0.0.7");
+	cr_assert_eq(n.rn_port, 6380u);
+	freeReplyObject(r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = resp(bad[i]);
+		cr_assert_eq(ots_rds_decode_master_addr(r, &n), OTS_ERR_REDIS,
+		    "reply %zu accepted", i);
+		freeReplyObject(r);
+	}
+}
+
+Test(rds, role_says_primary)
+{
+	redisReply *r;
+
+	r = resp("*3\r\n$6\r\nmaster\r\n:42\r\n*0\r\n");
+	cr_assert(ots_rds_decode_is_primary(r));
+	freeReplyObject(r);
+	r = resp("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:6379\r\n"
+	    "$9\r\nconnected\r\n:42\r\n");
+	cr_assert(!ots_rds_decode_is_primary(r));
+	freeReplyObject(r);
+	r = resp("*0\r\n");
+	cr_assert(!ots_rds_decode_is_primary(r));
+	freeReplyObject(r);
+	r = resp("+master\r\n");
+	cr_assert(!ots_rds_decode_is_primary(r));
+	freeReplyObject(r);
+}
+
+Test(rds, not_primary_errors)
+{
+	static const char *const yes[] = {
+		"-READONLY You can't write against a read only replica.\r\n",
+		"-LOADING Redis is loading the dataset in memory\r\n",
+		"-MASTERDOWN Link with MASTER is down\r\n" };
+	static const char *const no[] = {
+		"-ERR READONLY\r\n", "-READONLYX\r\n", "+READONLY\r\n",
+		"-NOSCRIPT No matching script.\r\n" };
+	redisReply *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		r = resp(yes[i]);
+		cr_assert(ots_rds_is_not_primary(r), "%s", yes[i]);
+		freeReplyObject(r);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		r = resp(no[i]);
+		cr_assert(!ots_rds_is_not_primary(r), "%s", no[i]);
+		freeReplyObject(r);
+	}
+}
+
 Test(rds, admin_scan_and_keys)
 {
 	struct ots_tok id;
