@@ -20,6 +20,7 @@ ots_cfg_defaults(struct ots_cfg *c)
 	    sizeof("/run/onetimeshare-redis-limits/redis.sock"));
 	c->c_limits.ra_port = 6379;
 	c->c_redis_timeout_ms = 1000;
+	c->c_redis.ra_wait_ms = 1000;
 	memcpy(c->c_data_dir, "/var/lib/onetimeshare",
 	    sizeof("/var/lib/onetimeshare"));
 	memcpy(c->c_base_url, "http://127.0.0.1:8080",
@@ -535,6 +536,18 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 			return e;
 		c->c_redis_timeout_ms = (unsigned)n;
 	}
+	if (GET("OTS_REDIS_WAIT_REPLICAS")) {
+		if ((e = get_uint(v, "OTS_REDIS_WAIT_REPLICAS", 0, 16, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_redis.ra_wait_replicas = (unsigned)n;
+	}
+	if (GET("OTS_REDIS_WAIT_MS")) {
+		if ((e = get_uint(v, "OTS_REDIS_WAIT_MS", 1, 60000, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_redis.ra_wait_ms = (unsigned)n;
+	}
 	if (GET("OTS_DATA_DIR")) {
 		if (v[0] != '/')
 			return bad(err, errlen, "OTS_DATA_DIR",
@@ -702,6 +715,10 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 	e = describe_redis(o, "OTS_REDIS", &c->c_redis);
 	if (e == OTS_OK)
 		e = describe_redis(o, "OTS_REDIS_LIMITS", &c->c_limits);
+	if (e == OTS_OK)
+		e = ots_buf_addf(o, "OTS_REDIS_WAIT_REPLICAS=%u\n"
+		    "OTS_REDIS_WAIT_MS=%u\n", c->c_redis.ra_wait_replicas,
+		    c->c_redis.ra_wait_ms);
 	if (e == OTS_OK)
 		e = ots_buf_addf(o, "OTS_REDIS_TIMEOUT_MS=%u\n"
 		    "OTS_DATA_DIR=%s\nOTS_BASE_URL=%s\nOTS_MAX_SIZE=%llu\n",

@@ -255,6 +255,7 @@ ots_parts_commit(struct ots_rds *r, const struct ots_tok *id,
 	const char *argv[13];
 	size_t argvlen[13];
 	int i;
+	enum ots_err e;
 
 	make_keys(id, &k);
 	if (ots_str_fmt(kdf, sizeof(kdf), "%u,%u,%u", es->es_kdf.kp_mem_kib,
@@ -281,8 +282,11 @@ ots_parts_commit(struct ots_rds *r, const struct ots_tok *id,
 	argvlen[9] = OTS_META_CHECK_BYTES;
 	argvlen[10] = es->es_salt != NULL ? OTS_KDF_SALT_BYTES : 0;
 	argvlen[12] = es->es_salt != NULL ? OTS_META_CHECK_BYTES : 0;
-	return run(r, OTS_SCRIPT_UPCOMMIT, 4, 13, argv, argvlen, 2, size,
+	e = run(r, OTS_SCRIPT_UPCOMMIT, 4, 13, argv, argvlen, 2, size,
 	    expires, why);
+	if (e == OTS_OK && *why == OTS_PARTS_OK)
+		ots_rds_wait_replicas(r);
+	return e;
 }
 
 enum ots_err

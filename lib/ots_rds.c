@@ -62,13 +62,19 @@ ots_rds_free(struct ots_rds *r)
 }
 
 static struct timeval
-timeout_tv(const struct ots_rds *r)
+ms_tv(unsigned ms)
 {
 	struct timeval tv;
 
-	tv.tv_sec = (time_t)(r->r_timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(r->r_timeout_ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	return tv;
+}
+
+static struct timeval
+timeout_tv(const struct ots_rds *r)
+{
+	return ms_tv(r->r_timeout_ms);
 }
 
 /* Maps a failed context to an error and drops it. */
@@ -482,6 +488,44 @@ ots_rds_decode_is_primary(const redisReply *rep)
 	role = rep->element[0];
 	return role != NULL && role->type == REDIS_REPLY_STRING &&
 	    role->len == 6 && memcmp(role->str, "master", 6) == 0;
+}
+
+void
+ots_rds_wait_replicas(struct ots_rds *r)
+{
+	const struct ots_rds_addr *c = r->r_addr;
+	char n[16], ms[16];
+	const char *argv[3] = { "WAIT", n, ms };
+	redisReply *rep;
+	enum ots_err e = OTS_ERR_REDIS;
+	long long acked = -1;
+
+	if (c->ra_wait_replicas == 0 || r->r_ctx == NULL)
+		return;
+	if (ots_str_fmt(n, sizeof(n), "%u", c->ra_wait_replicas) != OTS_OK ||
+	    ots_str_fmt(ms, sizeof(ms), "%u", c->ra_wait_ms) != OTS_OK)
+		return;
+	/* WAIT holds the answer back for up to ra_wait_ms: the socket
+	 * must wait longer than that. */
+	if (redisSetTimeout(r->r_ctx, ms_tv(r->r_timeout_ms + c->ra_wait_ms))
+	    != REDIS_OK) {
+		(void)context_failed(r, "cannot set redis timeout");
+		return;
+	}
+	rep = raw_command(r, 3, argv, NULL, &e);
+	if (rep == NULL)
+		return;
+	if (rep->type == REDIS_REPLY_INTEGER)
+		acked = rep->integer;
+	freeReplyObject(rep);
+	if (redisSetTimeout(r->r_ctx, timeout_tv(r)) != REDIS_OK) {
+		(void)context_failed(r, "cannot set redis timeout");
+		return;
+	}
+	if (acked < (long long)c->ra_wait_replicas)
+		ots_log_warn(MOD, "%lld of %u replicas had the write within "
+		    "%u ms; answered all the same", acked < 0 ? 0 : acked,
+		    c->ra_wait_replicas, c->ra_wait_ms);
 }
 
 enum ots_err

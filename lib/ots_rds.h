@@ -64,6 +64,15 @@ OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
     enum ots_lua_script s, int nkeys, int argc, const char **argv,
     const size_t *argvlen, redisReply **reply);
 
+/*
+ * After a write the caller is about to promise (OTS_REDIS_WAIT_REPLICAS):
+ * WAITs until that many replicas have every write of this connection,
+ * at most the address's ra_wait_ms.  Never fails the caller: the
+ * primary has answered already, so fewer replicas (or a connection lost
+ * meanwhile) is logged, and the caller answers as it would have.
+ */
+void ots_rds_wait_replicas(struct ots_rds *r);
+
 /* PING within the command timeout. */
 OTS_WARN_UNUSED enum ots_err ots_rds_ping(struct ots_rds *r);
 

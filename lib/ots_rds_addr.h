@@ -33,6 +33,11 @@ struct ots_rds_addr {
 	unsigned ra_nsentinels;
 	char ra_master[OTS_RDS_NAME_MAX];
 	char ra_sentinel_password[OTS_RDS_SECRET_MAX];	/* "" for none */
+	/* After a write that an answer promises (an upload registered, a
+	 * share claimed): WAIT for this many replicas, at most ra_wait_ms
+	 * (0: no WAIT). */
+	unsigned ra_wait_replicas;
+	unsigned ra_wait_ms;
 };
 
 #endif

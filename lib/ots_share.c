@@ -174,6 +174,8 @@ ots_share_register(struct ots_rds *r, const struct ots_tok *id,
 		return e;
 	e = decoded(ots_share_decode_register(rep), "register.lua");
 	freeReplyObject(rep);
+	if (e == OTS_OK)
+		ots_rds_wait_replicas(r);
 	return e;
 }
 
@@ -388,6 +390,9 @@ ots_share_claim(struct ots_rds *r, const struct ots_tok *id, uint64_t now,
 		return e;
 	e = decoded(ots_share_decode_claim(rep, now, out), "claim.lua");
 	freeReplyObject(rep);
+	/* Before the first byte: a failover now keeps the claim. */
+	if (e == OTS_OK)
+		ots_rds_wait_replicas(r);
 	return e;
 }
 

@@ -241,7 +241,7 @@ workers_on_sentinels(const char *master)
 static void
 ha_up(void)
 {
-	char dir[1024], replicaof[64], conf[16];
+	char dir[1024], replicaof[64], conf[24];
 	int i;
 
 	path_of(dir, sizeof(dir), "");
@@ -287,7 +287,11 @@ ha_down(void)
 	devstack("workers-stop");
 	unsetenv("OTS_REDIS_SENTINELS");
 	unsetenv("OTS_REDIS_MASTER_NAME");
+	unsetenv("OTS_REDIS_WAIT_REPLICAS");
+	unsetenv("OTS_REDIS_WAIT_MS");
 	devstack("workers-start");
+	if (replica_pid > 0)
+		kill(replica_pid, SIGCONT);
 	for (i = 0; i < NSENTINELS; i++)
 		stop(&sentinel_pid[i]);
 	stop(&primary_pid);
@@ -419,6 +423,65 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 	claim_settled(&lb, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(r.len, sizeof(b));
+	cr_assert_eq(memcmp(r.body, b, sizeof(b)), 0);
+	http_resp_free(&r);
+}
+
+/* A timed upload; the link into l.  Returns the status. */
+static long
+timed_put(const uint8_t *p, size_t n, struct link *l, long *ms)
+{
+	struct http_resp r;
+	struct timespec t0;
+	long st;
+
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(http_do("PUT", "/api/v1/files/ha.bin", NULL, p, n, &r),
+	    0);
+	*ms = ms_since(&t0);
+	st = r.status;
+	if (st == 201) {
+		cr_assert(link_parse(r.body, l));
+		record_id(l->id);
+		record_secret(l->key);
+	}
+	http_resp_free(&r);
+	return st;
+}
+
+/* OTS_REDIS_WAIT_REPLICAS: an upload is answered once a replica has it;
+ * with the replica stalled, after OTS_REDIS_WAIT_MS all the same, and
+ * the log says so. */
+Test(sentinel, waits_for_a_replica_before_answering, .init = ha_up,
+    .fini = ha_down)
+{
+	static uint8_t a[1024], b[1024];
+	struct http_resp r;
+	struct link la, lb;
+	long ms, at;
+
+	setenv("OTS_REDIS_WAIT_REPLICAS", "1", 1);
+	setenv("OTS_REDIS_WAIT_MS", "1500", 1);
+	workers_on_sentinels(MASTER);
+	fill_pattern(a, sizeof(a), 6);
+	cr_assert_eq(timed_put(a, sizeof(a), &la, &ms), 201);
+	cr_assert_lt(ms, 1000, "a replica that keeps up costs %ld ms", ms);
+	cr_assert(holds_share(replica_port, la.id),
+	    "answered before the replica had it");
+
+	at = log_lines("replicas had the write");
+	cr_assert_eq(kill(replica_pid, SIGSTOP), 0);
+	fill_pattern(b, sizeof(b), 7);
+	cr_assert_eq(timed_put(b, sizeof(b), &lb, &ms), 201);
+	cr_assert_eq(kill(replica_pid, SIGCONT), 0);
+	cr_assert_geq(ms, 1400, "no WAIT for the stalled replica (%ld ms)",
+	    ms);
+	cr_assert_lt(ms, 5000);
+	cr_assert(wait_until_log("replicas had the write", at + 1, 5000),
+	    "the missing acknowledgement is not logged");
+	claim_settled(&lb, &r);
+	cr_assert_eq(r.status, 200);
 	cr_assert_eq(memcmp(r.body, b, sizeof(b)), 0);
 	http_resp_free(&r);
 }

@@ -681,6 +681,8 @@ Test(cfg, redis_sentinels)
 	cr_assert_str_eq(c.c_redis.ra_sentinel_password, "sent pass");
 	cr_assert_str_eq(c.c_redis.ra_password, "prim pass");
 	cr_assert_eq(c.c_limits.ra_nsentinels, 0u);
+	cr_assert_eq(c.c_redis.ra_wait_replicas, 0u, "WAIT is opt-in");
+	cr_assert_eq(c.c_redis.ra_wait_ms, 1000u);
 	ots_buf_init(&o, 4096);
 	cr_assert_eq(ots_cfg_describe(&c, &o), OTS_OK);
 	cr_assert_not_null(strstr((const char *)o.b_data,
@@ -694,6 +696,12 @@ Test(cfg, redis_sentinels)
 	cr_assert_not_null(strstr(err, "OTS_REDIS_SENTINELS"), "%s", err);
 	cr_assert_eq(load(nameless, &c, err, sizeof(err)), OTS_ERR_INVAL);
 	cr_assert_not_null(strstr(err, "OTS_REDIS_MASTER_NAME"), "%s", err);
+	load_one("OTS_REDIS_WAIT_REPLICAS", "2", &c);
+	cr_assert_eq(c.c_redis.ra_wait_replicas, 2u);
+	load_one("OTS_REDIS_WAIT_MS", "250", &c);
+	cr_assert_eq(c.c_redis.ra_wait_ms, 250u);
+	assert_rejected("OTS_REDIS_WAIT_REPLICAS", "17", "OTS_REDIS_WAIT_REPLICAS");
+	assert_rejected("OTS_REDIS_WAIT_MS", "0", "OTS_REDIS_WAIT_MS");
 	assert_rejected("OTS_REDIS_MASTER_NAME", "ots", "OTS_REDIS_MASTER_NAME");
 	assert_rejected("OTS_REDIS_SENTINELS", "s1:26379,", "OTS_REDIS_SENTINELS");
 	assert_rejected("OTS_REDIS_SENTINELS", "s1", "OTS_REDIS_SENTINELS");
