@@ -66,6 +66,13 @@ finish_upload(struct req *req, struct ots_upload *up,
 	uint64_t now = ots_now();
 	enum ots_err e;
 
+	/* The whole body is in: no client can hold this thread any more
+	 * (the answer fits the web server's buffers).  The transfer slot
+	 * goes back before the sync, which can take seconds on a busy
+	 * disk: holding it then turned the next transfers away with 503
+	 * while nothing but the disk was slow (bench-smoke, after the big
+	 * transfers of make test). */
+	h_heavy_leave(req);
 	memset(&res, 0, sizeof(res));
 	e = ots_upload_commit(up, req->req_worker->w_rds, m, now, now + secs,
 	    req->req_app->a_cfg.c_tombstone_ttl, &res);

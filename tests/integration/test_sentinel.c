@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,22 +33,31 @@
 static unsigned primary_port, replica_port, sentinel_port[NSENTINELS];
 static pid_t primary_pid, replica_pid, sentinel_pid[NSENTINELS];
 
-/* A port nothing listens on now (the kernel's pick, released). */
-static unsigned
-free_port(void)
+/* n ports nothing listens on now, all different: the kernel's picks,
+ * held together until the last is chosen, then released. */
+static void
+free_ports(unsigned *out, int n)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fds[8], i;
 
-	cr_assert(fd >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
+	cr_assert(n <= 8);
+	for (i = 0; i < n; i++) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		cr_assert(fds[i] >= 0);
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert_eq(bind(fds[i], (struct sockaddr *)&a, sizeof(a)),
+		    0);
+		cr_assert_eq(getsockname(fds[i], (struct sockaddr *)&a, &len),
+		    0);
+		out[i] = ntohs(a.sin_port);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
 }
 
 static void
@@ -94,7 +104,9 @@ start_redis(const char *name, bool sentinel)
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		if (freopen(log, "a", stdout) == NULL ||
+		/* Gone with the test, even when it dies before ha_down. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    freopen(log, "a", stdout) == NULL ||
 		    freopen(log, "a", stderr) == NULL)
 			_exit(127);
 		if (sentinel)
@@ -192,6 +204,20 @@ holds_share(unsigned port, const char *id)
 	return yes;
 }
 
+/* Polls until the replica holds share id (5 s at most). */
+static bool
+replica_gets(const char *id)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		if (holds_share(replica_port, id))
+			return true;
+		pause_ms(100);
+	}
+	return false;
+}
+
 static bool
 replica_in_sync(void)
 {
@@ -250,8 +276,13 @@ ha_up(void)
 	mkdir(dir, 0700);
 	path_of(dir, sizeof(dir), "r");
 	mkdir(dir, 0700);
-	primary_port = free_port();
-	replica_port = free_port();
+	unsigned ports[2 + NSENTINELS];
+
+	free_ports(ports, 2 + NSENTINELS);
+	primary_port = ports[0];
+	replica_port = ports[1];
+	for (i = 0; i < NSENTINELS; i++)
+		sentinel_port[i] = ports[2 + i];
 	write_conf("p.conf", data_conf, primary_port, itest_state(), "p", "");
 	snprintf(replicaof, sizeof(replicaof), "replicaof 127.0.0.1 %u\n",
 	    primary_port);
@@ -263,14 +294,16 @@ ha_up(void)
 	    "the replica did not sync (STATE/ha/r.conf.log)");
 	/* Each sentinel rewrites its own file: one per sentinel, fresh. */
 	for (i = 0; i < NSENTINELS; i++) {
-		sentinel_port[i] = free_port();
 		snprintf(conf, sizeof(conf), "s%d.conf", i);
 		write_conf(conf, "port %u\nbind 127.0.0.1\nprotected-mode no\n"
 		    "daemonize no\ndir %s/ha\n"
 		    "sentinel monitor " MASTER " 127.0.0.1 %u 2\n"
 		    "sentinel down-after-milliseconds " MASTER " 1000\n"
 		    "sentinel failover-timeout " MASTER " 5000\n"
-		    "sentinel monitor " WRONG " 127.0.0.1 %u 2\n",
+		    "sentinel monitor " WRONG " 127.0.0.1 %u 2\n"
+		    /* Never judged down: no failover of it to hold the
+		     * shared epoch up. */
+		    "sentinel down-after-milliseconds " WRONG " 3600000\n",
 		    sentinel_port[i], itest_state(), primary_port,
 		    replica_port);
 		sentinel_pid[i] = start_redis(conf, true);
@@ -342,20 +375,21 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 	put_payload(a, sizeof(a), 1, &la);
 	cr_assert(holds_share(primary_port, la.id),
 	    "the share is not on the primary the sentinels name");
-	/* Acknowledged by the replica before the primary dies. */
-	w = node_cmd(primary_port, "WAIT 1 5000");
-	cr_assert(w != NULL && w->type == REDIS_REPLY_INTEGER &&
-	    w->integer == 1, "the replica did not acknowledge");
-	freeReplyObject(w);
+	/* On the replica before the primary dies. */
+	cr_assert(replica_gets(la.id), "the replica never got share a");
 
 	/* A claim the replica never hears of: replication is
 	 * asynchronous, so the promoted replica will think share c still
 	 * available.  Its file is gone: it must not be served again. */
 	put_payload(c, sizeof(c), 5, &lc);
-	w = node_cmd(primary_port, "WAIT 1 5000");
-	cr_assert(w != NULL && w->integer == 1);
-	freeReplyObject(w);
+	cr_assert(replica_gets(lc.id), "the replica never got share c");
+	/* Stopped, and its link cut: what the primary writes now never
+	 * reaches it (a stopped process still receives into its socket). */
 	cr_assert_eq(kill(replica_pid, SIGSTOP), 0);
+	w = node_cmd(primary_port, "CLIENT KILL TYPE replica");
+	cr_assert(w != NULL && w->type == REDIS_REPLY_INTEGER &&
+	    w->integer == 1, "the replica's link was not cut");
+	freeReplyObject(w);
 	memset(&r, 0, sizeof(r));
 	cr_assert_eq(claim(lc.id, lc.key, &r), 0);
 	cr_assert_eq(r.status, 200);
@@ -403,6 +437,8 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 	cr_assert(is_primary(replica_port), "the replica was not promoted");
 	cr_assert(holds_share(replica_port, lb.id),
 	    "the new upload is not on the promoted replica");
+	cr_assert(holds_share(replica_port, lc.id), "the claim of share c "
+	    "reached the replica: the lost claim was not made");
 	cr_log_info("failover: first 201 after %ld ms, %d answers 503, "
 	    "longest request %ld ms", ms_since(&t0), answered_503, longest);
 
@@ -526,8 +562,11 @@ Test(sentinel, no_sentinel_reachable_is_503, .fini = workers_back)
 	struct http_resp r;
 	struct timespec t0;
 
-	snprintf(list, sizeof(list), "127.0.0.1:%u,127.0.0.1:%u",
-	    free_port(), free_port());
+	unsigned dead[2];
+
+	free_ports(dead, 2);
+	snprintf(list, sizeof(list), "127.0.0.1:%u,127.0.0.1:%u", dead[0],
+	    dead[1]);
 	devstack("workers-stop");
 	setenv("OTS_REDIS_SENTINELS", list, 1);
 	setenv("OTS_REDIS_MASTER_NAME", MASTER, 1);
