@@ -8,7 +8,19 @@
 #define KEY_PREFIX "ots:{"
 #define KEY_SUFFIX "}:s"
 
-/* One SCAN step: fills keys (borrowed from *rep) and the next cursor. */
+/*
+ * A walk's cursor names the primary (of a cluster; 0 for one Redis) in
+ * its top byte and that primary's SCAN cursor below, which Redis keeps
+ * far smaller (it counts hash-table buckets).
+ */
+#define NODE_SHIFT 56
+#define SCAN_MASK ((UINT64_C(1) << NODE_SHIFT) - 1)
+
+/*
+ * One SCAN step of the walk at cursor: fills keys (borrowed from *rep)
+ * and the cursor to go on from, on the next primary when this one is
+ * done (0 when every one is).
+ */
 static enum ots_err
 scan_step(struct ots_rds *r, uint64_t cursor, const char *match,
     redisReply **rep, uint64_t *next)
@@ -17,20 +29,37 @@ scan_step(struct ots_rds *r, uint64_t cursor, const char *match,
 	char count[12];
 	const char *argv[6] = { "SCAN", cur, "MATCH", match, "COUNT", count };
 	redisReply *rp = NULL;
+	unsigned node = (unsigned)(cursor >> NODE_SHIFT), nodes = 0;
+	uint64_t at;
 	enum ots_err e;
 
-	if (ots_str_fmt(cur, sizeof(cur), "%llu", (unsigned long long)cursor)
-	    != OTS_OK || ots_str_fmt(count, sizeof(count), "%d",
-	    OTS_ADMIN_SCAN_COUNT) != OTS_OK)
-		return OTS_ERR_INVAL;
-	e = ots_rds_command(r, 6, argv, NULL, &rp);
+	e = ots_rds_primaries(r, &nodes);
 	if (e != OTS_OK)
 		return e;
-	e = ots_admin_decode_scan(rp, next);
+	/* A cursor from a bigger cluster than this one's map: done. */
+	if (node >= nodes)
+		return OTS_ERR_INVAL;
+	if (ots_str_fmt(cur, sizeof(cur), "%llu",
+	    (unsigned long long)(cursor & SCAN_MASK)) != OTS_OK ||
+	    ots_str_fmt(count, sizeof(count), "%d", OTS_ADMIN_SCAN_COUNT) !=
+	    OTS_OK)
+		return OTS_ERR_INVAL;
+	e = ots_rds_command_on(r, node, 6, argv, NULL, &rp);
+	if (e != OTS_OK)
+		return e;
+	e = ots_admin_decode_scan(rp, &at);
+	if (e == OTS_OK && at > SCAN_MASK)
+		e = OTS_ERR_REDIS;
 	if (e != OTS_OK) {
 		freeReplyObject(rp);
 		return e;
 	}
+	if (at != 0)
+		*next = (uint64_t)node << NODE_SHIFT | at;
+	else if (node + 1 < nodes)
+		*next = (uint64_t)(node + 1) << NODE_SHIFT;
+	else
+		*next = 0;
 	*rep = rp;
 	return OTS_OK;
 }

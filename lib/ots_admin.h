@@ -1,9 +1,8 @@
 /*
  * ots_admin: what an operator may see and do: list the live shares
  * (never a name: only an id prefix, size, times, protection) and find one
- * by id prefix to revoke it.  Listing walks Redis with SCAN, so it sees
- * one node of a cluster; that is enough for the single-Redis deploys the
- * admin page is for (docs/OPERATIONS.md).
+ * by id prefix to revoke it.  Listing walks Redis with SCAN, every
+ * primary of a cluster in turn (the cursor says which).
  */
 #ifndef OTS_ADMIN_H
 #define OTS_ADMIN_H

@@ -158,36 +158,42 @@ parse_redis(struct ots_rds_addr *r, const char *name, const char *v,
 	return OTS_OK;
 }
 
-/* "host:port,host:port,..." of name into r's sentinels. */
+/* "host:port,host:port,..." of name into nodes (max of them), what
+ * naming one in the error. */
 static enum ots_err
-parse_sentinels(struct ots_rds_addr *r, const char *name, const char *v,
-    char *err, size_t errlen)
+parse_nodes(struct ots_rds_node *nodes, unsigned max, unsigned *n,
+    const char *name, const char *what, const char *v, char *err,
+    size_t errlen)
 {
 	struct ots_rds_addr one;
-	char item[OTS_RDS_HOST_MAX + 8];
+	char item[OTS_RDS_HOST_MAX + 8], msg[96];
 	const char *p = v, *comma;
 	size_t len;
-	enum ots_err e;
 
-	r->ra_nsentinels = 0;
+	*n = 0;
 	for (;;) {
 		comma = strchr(p, ',');
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (len == 0 || len >= sizeof(item) ||
-		    r->ra_nsentinels == OTS_RDS_SENTINELS_MAX)
-			return bad(err, errlen, name, "must be 1 to 8 "
-			    "host:port addresses, separated by commas");
+		if (len == 0 || len >= sizeof(item) || *n == max) {
+			if (ots_str_fmt(msg, sizeof(msg), "must be 1 to %u "
+			    "host:port addresses, separated by commas", max) !=
+			    OTS_OK)
+				msg[0] = '\0';
+			return bad(err, errlen, name, msg);
+		}
 		memcpy(item, p, len);
 		item[len] = '\0';
 		memset(&one, 0, sizeof(one));
 		if (strncmp(item, "unix:", 5) == 0 ||
-		    (e = parse_redis(&one, name, item, err, errlen)) != OTS_OK)
-			return bad(err, errlen, name, "each sentinel must be "
-			    "host:port");
-		memcpy(r->ra_sentinels[r->ra_nsentinels].rn_host,
-		    one.ra_host, sizeof(one.ra_host));
-		r->ra_sentinels[r->ra_nsentinels].rn_port = one.ra_port;
-		r->ra_nsentinels++;
+		    parse_redis(&one, name, item, err, errlen) != OTS_OK) {
+			if (ots_str_fmt(msg, sizeof(msg), "each %s must be "
+			    "host:port", what) != OTS_OK)
+				msg[0] = '\0';
+			return bad(err, errlen, name, msg);
+		}
+		memcpy(nodes[*n].rn_host, one.ra_host, sizeof(one.ra_host));
+		nodes[*n].rn_port = one.ra_port;
+		(*n)++;
 		if (comma == NULL)
 			return OTS_OK;
 		p = comma + 1;
@@ -218,7 +224,8 @@ load_sentinels(struct ots_rds_addr *r, const char *prefix, bool direct,
 	if (direct)
 		return bad(err, errlen, name, "replaces the direct "
 		    "address: set one or the other");
-	if ((e = parse_sentinels(r, name, v, err, errlen)) != OTS_OK)
+	if ((e = parse_nodes(r->ra_sentinels, OTS_RDS_SENTINELS_MAX,
+	    &r->ra_nsentinels, name, "sentinel", v, err, errlen)) != OTS_OK)
 		return e;
 	v = get(ctx, master);
 	if (v == NULL || v[0] == '\0')
@@ -237,8 +244,29 @@ load_sentinels(struct ots_rds_addr *r, const char *prefix, bool direct,
 	return OTS_OK;
 }
 
+/* PREFIX_CLUSTER, when set: the seeds of a Redis Cluster, in place of
+ * one Redis (direct) or the sentinels. */
+static enum ots_err
+load_cluster(struct ots_rds_addr *r, const char *prefix, bool direct,
+    ots_cfg_get_fn get, void *ctx, char *err, size_t errlen)
+{
+	char name[64];
+	const char *v;
+
+	if (ots_str_fmt(name, sizeof(name), "%s_CLUSTER", prefix) != OTS_OK)
+		return OTS_ERR_INVAL;
+	v = get(ctx, name);
+	if (v == NULL || v[0] == '\0')
+		return OTS_OK;
+	if (direct || r->ra_nsentinels > 0)
+		return bad(err, errlen, name, "replaces the direct address "
+		    "and the sentinels: set one of the three");
+	return parse_nodes(r->ra_cluster, OTS_RDS_SEEDS_MAX, &r->ra_ncluster,
+	    name, "cluster node", v, err, errlen);
+}
+
 /* OTS_REDIS or OTS_REDIS_LIMITS (prefix), with _PASSWORD and _DB, or
- * the sentinels that name it. */
+ * the sentinels that name it, or the cluster's seeds. */
 static enum ots_err
 load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
     void *ctx, char *err, size_t errlen)
@@ -253,6 +281,8 @@ load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
 	    (e = parse_redis(r, prefix, v, err, errlen)) != OTS_OK)
 		return e;
 	if ((e = load_sentinels(r, prefix, v != NULL && v[0] != '\0', get,
+	    ctx, err, errlen)) != OTS_OK ||
+	    (e = load_cluster(r, prefix, v != NULL && v[0] != '\0', get,
 	    ctx, err, errlen)) != OTS_OK)
 		return e;
 	if (ots_str_fmt(name, sizeof(name), "%s_PASSWORD", prefix) != OTS_OK)
@@ -268,6 +298,9 @@ load_redis(struct ots_rds_addr *r, const char *prefix, ots_cfg_get_fn get,
 		if ((e = get_uint(v, name, 0, 1000000, &n, err, errlen)) !=
 		    OTS_OK)
 			return e;
+		if (n != 0 && r->ra_ncluster > 0)
+			return bad(err, errlen, name, "must be 0 with a "
+			    "cluster (it has database 0 only)");
 		r->ra_db = (unsigned)n;
 	}
 	return OTS_OK;
@@ -680,10 +713,16 @@ describe_redis(struct ots_buf *o, const char *name,
     const struct ots_rds_addr *r)
 {
 	enum ots_err e;
-
 	unsigned i;
 
-	if (r->ra_nsentinels > 0) {
+	if (r->ra_ncluster > 0) {
+		e = ots_buf_addf(o, "%s_CLUSTER=", name);
+		for (i = 0; e == OTS_OK && i < r->ra_ncluster; i++)
+			e = ots_buf_addf(o, "%s%s:%u", i > 0 ? "," : "",
+			    r->ra_cluster[i].rn_host, r->ra_cluster[i].rn_port);
+		if (e == OTS_OK)
+			e = ots_buf_adds(o, "\n");
+	} else if (r->ra_nsentinels > 0) {
 		e = ots_buf_addf(o, "%s_SENTINELS=", name);
 		for (i = 0; e == OTS_OK && i < r->ra_nsentinels; i++)
 			e = ots_buf_addf(o, "%s%s:%u", i > 0 ? "," : "",

@@ -15,6 +15,13 @@
  * call finds the new primary.  No primary: OTS_ERR_REDIS, as when Redis
  * is down.
  *
+ * With a cluster (docs/OPERATIONS.md, "Redis Cluster"), it keeps the
+ * slot map (CLUSTER SLOTS, read from a seed) and one lazy connection
+ * per primary; a command goes to the primary of its key's slot, follows
+ * MOVED (and reads the map again) and ASK, and a failed node makes the
+ * map be read again before long.  Every key of one script shares a
+ * {hash tag}, so each script runs on one node.
+ *
  * WARNING: hiredis 0.14's reader has no element cap; talk only to a Redis
  * you trust and bound what you read from each reply.
  */
@@ -48,17 +55,31 @@ OTS_WARN_UNUSED enum ots_err ots_rds_new(const struct ots_rds_addr *addr,
 void ots_rds_free(struct ots_rds *r);
 
 /*
- * Runs one command given as argc binary-safe arguments.  *reply (owned by
- * the caller, freeReplyObject) is never an error reply: an error reply is
- * logged and returned as OTS_ERR_REDIS.  OTS_ERR_REDIS too when Redis
- * cannot be reached; OTS_ERR_TIMEOUT when it did not answer in time.
+ * Runs one command given as argc binary-safe arguments, argv[1] its key
+ * (which routes it in a cluster; a keyless command goes through
+ * ots_rds_command_on).  *reply (owned by the caller, freeReplyObject) is
+ * never an error reply: an error reply is logged and returned as
+ * OTS_ERR_REDIS.  OTS_ERR_REDIS too when Redis cannot be reached;
+ * OTS_ERR_TIMEOUT when it did not answer in time.
  */
 OTS_WARN_UNUSED enum ots_err ots_rds_command(struct ots_rds *r, int argc,
     const char **argv, const size_t *argvlen, redisReply **reply);
 
+/* How many primaries a keyless walk (SCAN) must visit: 1, or a
+ * cluster's, as its map says now. */
+OTS_WARN_UNUSED enum ots_err ots_rds_primaries(struct ots_rds *r,
+    unsigned *n);
+
+/* Runs a keyless command on primary i (< ots_rds_primaries; 0 for one
+ * Redis); results as ots_rds_command, OTS_ERR_INVAL for an i the map no
+ * longer has. */
+OTS_WARN_UNUSED enum ots_err ots_rds_command_on(struct ots_rds *r,
+    unsigned i, int argc, const char **argv, const size_t *argvlen,
+    redisReply **reply);
+
 /*
- * Runs script s with EVALSHA: argv holds nkeys keys, then the arguments
- * (argc in all).  Same results as ots_rds_command.
+ * Runs script s with EVALSHA: argv holds nkeys (at least 1) keys, then
+ * the arguments (argc in all); the first key routes it in a cluster.  Same results as ots_rds_command.
  */
 OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
     enum ots_lua_script s, int nkeys, int argc, const char **argv,
@@ -73,7 +94,7 @@ OTS_WARN_UNUSED enum ots_err ots_rds_eval(struct ots_rds *r,
  */
 void ots_rds_wait_replicas(struct ots_rds *r);
 
-/* PING within the command timeout. */
+/* PING within the command timeout; in a cluster, every primary. */
 OTS_WARN_UNUSED enum ots_err ots_rds_ping(struct ots_rds *r);
 
 /*
@@ -88,7 +109,7 @@ OTS_WARN_UNUSED enum ots_err ots_rds_decode_sha(const redisReply *rep,
 /* Is rep the NOSCRIPT error (the script cache lost our scripts)? */
 bool ots_rds_is_noscript(const redisReply *rep);
 /* Is rep an error that says this Redis is no primary (READONLY, a
- * demoted primary) or not ready (LOADING, MASTERDOWN)? */
+ * demoted primary) or not ready (LOADING, MASTERDOWN, CLUSTERDOWN)? */
 bool ots_rds_is_not_primary(const redisReply *rep);
 /* A SENTINEL get-master-addr-by-name reply: host and port into out, else
  * OTS_ERR_REDIS (nil: the sentinel knows no such primary). */

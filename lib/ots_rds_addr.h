@@ -10,6 +10,7 @@
 #define OTS_RDS_HOST_MAX 256
 #define OTS_RDS_SECRET_MAX 256
 #define OTS_RDS_SENTINELS_MAX 8
+#define OTS_RDS_SEEDS_MAX 8
 #define OTS_RDS_NAME_MAX 128
 
 struct ots_rds_node {
@@ -18,10 +19,12 @@ struct ots_rds_node {
 };
 
 /*
- * Either one Redis (ra_path, or ra_host and ra_port) or, with
- * ra_nsentinels > 0, the primary that the sentinels name ra_master
- * (ra_path and ra_host unused): asked for on every connect, and checked
- * with ROLE.
+ * One of three: one Redis (ra_path, or ra_host and ra_port); with
+ * ra_nsentinels > 0, the primary that the sentinels name ra_master,
+ * asked for on every connect and checked with ROLE; with ra_ncluster >
+ * 0, a Redis Cluster that the seeds (any of its nodes) describe with
+ * CLUSTER SLOTS (ra_db 0).  ra_path and ra_host are unused in the last
+ * two.
  */
 struct ots_rds_addr {
 	char ra_path[OTS_RDS_PATH_MAX];		/* unix socket, "" when TCP */
@@ -33,6 +36,8 @@ struct ots_rds_addr {
 	unsigned ra_nsentinels;
 	char ra_master[OTS_RDS_NAME_MAX];
 	char ra_sentinel_password[OTS_RDS_SECRET_MAX];	/* "" for none */
+	struct ots_rds_node ra_cluster[OTS_RDS_SEEDS_MAX];
+	unsigned ra_ncluster;
 	/* After a write that an answer promises (an upload registered, a
 	 * share claimed): WAIT for this many replicas, at most ra_wait_ms
 	 * (0: no WAIT). */

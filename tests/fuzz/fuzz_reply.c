@@ -2,7 +2,7 @@
  * bytes, parsed by hiredis' own reader (fed in two pieces split where the
  * first byte says) into arbitrary reply trees; every tree goes through
  * every decoder of lib/ (script replies, SCAN, HMGET, SCRIPT LOAD,
- * HGETALL for /metrics), which must neither crash nor accept a shape the
+ * HGETALL for /metrics, CLUSTER SLOTS, MOVED/ASK), which must neither crash nor accept a shape the
  * scripts never produce with results out of their ranges. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "ots_metrics.h"
 #include "ots_parts.h"
 #include "ots_rds.h"
+#include "ots_rds_slots.h"
 #include "ots_share.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -238,6 +239,39 @@ check_rds(const redisReply *rep)
 		abort();
 }
 
+/* A cluster's map routes every command: each owner a listed primary,
+ * each primary an address one can connect to. */
+static void
+check_slots(const redisReply *rep)
+{
+	static const struct ots_rds_node asked = { "127.0.0.1", 7000 };
+	static struct ots_rds_slots m;
+	struct ots_rds_node to;
+	unsigned i, slot = 0;
+	bool ask = false;
+
+	if (ots_rds_decode_slots(rep, &asked, &m) == OTS_OK) {
+		if (m.s_nnodes == 0 || m.s_nnodes > OTS_RDS_PRIMARIES_MAX)
+			abort();
+		for (i = 0; i < OTS_RDS_SLOTS; i++) {
+			if (m.s_owner[i] > m.s_nnodes)
+				abort();
+		}
+		for (i = 0; i < m.s_nnodes; i++) {
+			if (m.s_nodes[i].rn_host[0] == '\0' ||
+			    m.s_nodes[i].rn_port < 1 ||
+			    m.s_nodes[i].rn_port > 65535)
+				abort();
+		}
+	} else if (m.s_nnodes != 0) {
+		abort();
+	}
+	if (ots_rds_decode_redirect(rep, &ask, &slot, &to) == OTS_OK &&
+	    (rep->type != REDIS_REPLY_ERROR || slot >= OTS_RDS_SLOTS ||
+	    to.rn_host[0] == '\0' || to.rn_port < 1 || to.rn_port > 65535))
+		abort();
+}
+
 static void
 check_metrics(const redisReply *rep)
 {
@@ -289,6 +323,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_parts(reply);
 		check_admin(reply);
 		check_rds(reply);
+		check_slots(reply);
 		check_metrics(reply);
 		freeReplyObject(reply);
 	}

@@ -766,3 +766,48 @@ log_lines(const char *needle)
 	fclose(f);
 	return n;
 }
+
+const char *
+itest_binary(void)
+{
+	static char path[1024];
+	char file[1024];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/run/binary", itest_state());
+	f = fopen(file, "r");
+	cr_assert(f != NULL, "no %s", file);
+	cr_assert(fgets(path, sizeof(path), f) != NULL);
+	fclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	return path;
+}
+
+void
+admin_token_on(void)
+{
+	char cmd[2048], out[256];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "echo %s | %s --hash-admin-token",
+	    ADMIN_TOKEN, itest_binary());
+	p = popen(cmd, "r");
+	cr_assert(p != NULL && fgets(out, sizeof(out), p) != NULL);
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert(strncmp(out, "OTS_ADMIN_TOKEN_HASH=", 21) == 0, "%s", out);
+	setenv("OTS_ADMIN_TOKEN_HASH", out + 21, 1);
+}
+
+long
+admin_request(const char *method, const char *path, const char *token,
+    struct http_resp *r)
+{
+	char auth[256];
+	const char *const h[] = { auth, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	cr_assert_eq(http_do(method, path, token != NULL ? h : NULL, NULL, 0,
+	    r), 0);
+	return r->status;
+}

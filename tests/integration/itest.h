@@ -118,6 +118,18 @@ void assert_unchanged(struct snapshot before, const char *what);
 /* Lines of the workers' log that contain needle. */
 long log_lines(const char *needle);
 
+/* The app binary the stack runs (from its run/binary file). */
+const char *itest_binary(void);
+
+/* The admin token the tests use, and the variable that admits it. */
+#define ADMIN_TOKEN "itest-admin-token-0123456789abcdef"
+/* Sets OTS_ADMIN_TOKEN_HASH for ADMIN_TOKEN (--hash-admin-token); the
+ * workers see it once restarted. */
+void admin_token_on(void);
+/* A request to the admin API with token (NULL: none); the status. */
+long admin_request(const char *method, const char *path, const char *token,
+    struct http_resp *r);
+
 /* Runs tools/dev-stack with arguments (e.g. "redis-stop"). */
 void devstack(const char *args);
 

@@ -257,15 +257,9 @@ Test(caps, nginx_caps_requests_in_progress_per_client)
 
 /* ---- The service at its defaults, under attack ------------------------- */
 
-#define ADMIN_TOKEN "hostile-admin-token-0123456789abcdef"
-
 static void
 defaults_on(void)
 {
-	FILE *p;
-	char cmd[2048], out[256], bin[1024], file[1024];
-	FILE *f;
-
 	/* The defaults of docs/CONFIG.md: rate limits, caps, Argon2id. */
 	unsetenv("OTS_RATE_UPLOAD");
 	unsetenv("OTS_RATE_CLAIM");
@@ -273,19 +267,7 @@ defaults_on(void)
 	unsetenv("OTS_CLIENT_TRANSFERS");
 	unsetenv("OTS_ARGON2_MEMORY");
 	unsetenv("OTS_ARGON2_TIME");
-	snprintf(file, sizeof(file), "%s/run/binary", itest_state());
-	f = fopen(file, "r");
-	cr_assert(f != NULL && fgets(bin, sizeof(bin), f) != NULL);
-	fclose(f);
-	bin[strcspn(bin, "\n")] = '\0';
-	snprintf(cmd, sizeof(cmd), "echo %s | %s --hash-admin-token",
-	    ADMIN_TOKEN, bin);
-	p = popen(cmd, "r");
-	cr_assert(p != NULL && fgets(out, sizeof(out), p) != NULL);
-	pclose(p);
-	out[strcspn(out, "\n")] = '\0';
-	cr_assert(strncmp(out, "OTS_ADMIN_TOKEN_HASH=", 21) == 0, "%s", out);
-	setenv("OTS_ADMIN_TOKEN_HASH", out + 21, 1);
+	admin_token_on();
 	restart_workers();
 }
 

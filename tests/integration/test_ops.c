@@ -23,50 +23,10 @@
 #define M_WON "ots_claims_total{result=\"won\",mode=\"server\"}"
 #define M_GONE "ots_claims_total{result=\"gone\",mode=\"server\"}"
 
-#define ADMIN_TOKEN "itest-admin-token-0123456789abcdef"
-/* BLAKE2b-256 of ADMIN_TOKEN, from onetimeshare-fcgi --hash-admin-token. */
-static char admin_hash[65];
-
-static void
-run_capture(const char *cmd, char *out, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-
-	cr_assert(p != NULL);
-	n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	pclose(p);
-}
-
-static const char *
-binary(void)
-{
-	static char path[1024];
-	char file[1024];
-	FILE *f;
-
-	snprintf(file, sizeof(file), "%s/run/binary", itest_state());
-	f = fopen(file, "r");
-	cr_assert(f != NULL);
-	cr_assert(fgets(path, sizeof(path), f) != NULL);
-	fclose(f);
-	path[strcspn(path, "\n")] = '\0';
-	return path;
-}
-
 static void
 admin_on(void)
 {
-	char cmd[2048], out[256];
-
-	snprintf(cmd, sizeof(cmd), "echo %s | %s --hash-admin-token",
-	    ADMIN_TOKEN, binary());
-	run_capture(cmd, out, sizeof(out));
-	cr_assert(strncmp(out, "OTS_ADMIN_TOKEN_HASH=", 21) == 0, "%s", out);
-	memcpy(admin_hash, out + 21, 64);
-	admin_hash[64] = '\0';
-	setenv("OTS_ADMIN_TOKEN_HASH", admin_hash, 1);
+	admin_token_on();
 	devstack("workers-stop");
 	devstack("workers-start");
 }
@@ -128,19 +88,6 @@ Test(ops, metrics_count_traffic_across_processes)
 	    "\"-\"}") != NULL);
 	free(before);
 	free(after);
-}
-
-static long
-admin_request(const char *method, const char *path, const char *token,
-    struct http_resp *r)
-{
-	char auth[256];
-	const char *const h[] = { auth, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	cr_assert_eq(http_do(method, path, token != NULL ? h : NULL, NULL, 0,
-	    r), 0);
-	return r->status;
 }
 
 Test(ops, admin_api_needs_the_token)
@@ -300,7 +247,7 @@ check_config(const char *assignment, char *out, size_t size)
 	int st;
 
 	snprintf(cmd, sizeof(cmd), "env %s %s --check-config 2>&1",
-	    assignment, binary());
+	    assignment, itest_binary());
 	p = popen(cmd, "r");
 	cr_assert(p != NULL);
 	n = fread(out, 1, size - 1, p);

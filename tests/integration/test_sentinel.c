@@ -23,6 +23,7 @@
 #include <hiredis/hiredis.h>
 
 #include "itest.h"
+#include "redis_nodes.h"
 
 #define MASTER "ots"
 /* A name the sentinels monitor at the replica's address: what a stale
@@ -32,127 +33,6 @@
 
 static unsigned primary_port, replica_port, sentinel_port[NSENTINELS];
 static pid_t primary_pid, replica_pid, sentinel_pid[NSENTINELS];
-
-/* n ports nothing listens on now, all different: the kernel's picks,
- * held together until the last is chosen, then released. */
-static void
-free_ports(unsigned *out, int n)
-{
-	int fds[8], i;
-
-	cr_assert(n <= 8);
-	for (i = 0; i < n; i++) {
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-
-		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		cr_assert(fds[i] >= 0);
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		cr_assert_eq(bind(fds[i], (struct sockaddr *)&a, sizeof(a)),
-		    0);
-		cr_assert_eq(getsockname(fds[i], (struct sockaddr *)&a, &len),
-		    0);
-		out[i] = ntohs(a.sin_port);
-	}
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-}
-
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
-path_of(char *out, size_t max, const char *name)
-{
-	snprintf(out, max, "%s/ha/%s", itest_state(), name);
-}
-
-/* Writes config file name (under STATE/ha) from a format. */
-static void
-write_conf(const char *name, const char *fmt, ...)
-{
-	char path[1024];
-	va_list ap;
-	FILE *f;
-
-	path_of(path, sizeof(path), name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "cannot write %s", path);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-/* Starts redis-server on config name (plus --sentinel), logging beside
- * it. */
-static pid_t
-start_redis(const char *name, bool sentinel)
-{
-	char conf[1024], log[1100];
-	pid_t pid;
-
-	path_of(conf, sizeof(conf), name);
-	snprintf(log, sizeof(log), "%s.log", conf);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		/* Gone with the test, even when it dies before ha_down. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
-		    freopen(log, "a", stdout) == NULL ||
-		    freopen(log, "a", stderr) == NULL)
-			_exit(127);
-		if (sentinel)
-			execlp("redis-server", "redis-server", conf,
-			    "--sentinel", (char *)NULL);
-		else
-			execlp("redis-server", "redis-server", conf,
-			    (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void
-stop(pid_t *pid)
-{
-	if (*pid > 0) {
-		kill(*pid, SIGKILL);
-		waitpid(*pid, NULL, 0);
-		*pid = 0;
-	}
-}
-
-/* A command on the Redis or sentinel at port; NULL when it cannot be
- * reached.  The caller frees the reply. */
-static redisReply *
-node_cmd(unsigned port, const char *fmt, ...)
-{
-	struct timeval tv = { 1, 0 };
-	redisContext *c;
-	redisReply *r;
-	va_list ap;
-
-	c = redisConnectWithTimeout("127.0.0.1", (int)port, tv);
-	if (c == NULL || c->err != 0) {
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	va_start(ap, fmt);
-	r = redisvCommand(c, fmt, ap);
-	va_end(ap);
-	redisFree(c);
-	return r;
-}
 
 /* The field of a SENTINEL MASTER reply (flat name, value list), as a
  * number; -1 when missing. */
@@ -176,34 +56,6 @@ sentinel_field(unsigned port, const char *name, const char *field)
 	return v;
 }
 
-/* Is the Redis at port a primary (ROLE)? */
-static bool
-is_primary(unsigned port)
-{
-	redisReply *r = node_cmd(port, "ROLE");
-	bool yes;
-
-	yes = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-	    r->element[0]->type == REDIS_REPLY_STRING &&
-	    strcmp(r->element[0]->str, "master") == 0;
-	if (r != NULL)
-		freeReplyObject(r);
-	return yes;
-}
-
-/* Does the Redis at port hold share id? */
-static bool
-holds_share(unsigned port, const char *id)
-{
-	redisReply *r = node_cmd(port, "EXISTS ots:{%s}:s", id);
-	bool yes = r != NULL && r->type == REDIS_REPLY_INTEGER &&
-	    r->integer == 1;
-
-	if (r != NULL)
-		freeReplyObject(r);
-	return yes;
-}
-
 /* Polls until the replica holds share id (5 s at most). */
 static bool
 replica_gets(const char *id)
@@ -211,7 +63,7 @@ replica_gets(const char *id)
 	int i;
 
 	for (i = 0; i < 50; i++) {
-		if (holds_share(replica_port, id))
+		if (node_holds_share(replica_port, id))
 			return true;
 		pause_ms(100);
 	}
@@ -221,13 +73,7 @@ replica_gets(const char *id)
 static bool
 replica_in_sync(void)
 {
-	redisReply *r = node_cmd(replica_port, "INFO replication");
-	bool up = r != NULL && r->type == REDIS_REPLY_STRING &&
-	    strstr(r->str, "master_link_status:up") != NULL;
-
-	if (r != NULL)
-		freeReplyObject(r);
-	return up;
+	return node_in_sync(replica_port);
 }
 
 static bool
@@ -270,11 +116,9 @@ ha_up(void)
 	char dir[1024], replicaof[64], conf[24];
 	int i;
 
-	path_of(dir, sizeof(dir), "");
+	ha_path(dir, sizeof(dir), "p");
 	mkdir(dir, 0700);
-	path_of(dir, sizeof(dir), "p");
-	mkdir(dir, 0700);
-	path_of(dir, sizeof(dir), "r");
+	ha_path(dir, sizeof(dir), "r");
 	mkdir(dir, 0700);
 	unsigned ports[2 + NSENTINELS];
 
@@ -283,19 +127,19 @@ ha_up(void)
 	replica_port = ports[1];
 	for (i = 0; i < NSENTINELS; i++)
 		sentinel_port[i] = ports[2 + i];
-	write_conf("p.conf", data_conf, primary_port, itest_state(), "p", "");
+	ha_write("p.conf", data_conf, primary_port, itest_state(), "p", "");
 	snprintf(replicaof, sizeof(replicaof), "replicaof 127.0.0.1 %u\n",
 	    primary_port);
-	write_conf("r.conf", data_conf, replica_port, itest_state(), "r",
+	ha_write("r.conf", data_conf, replica_port, itest_state(), "r",
 	    replicaof);
-	primary_pid = start_redis("p.conf", false);
-	replica_pid = start_redis("r.conf", false);
+	primary_pid = ha_start_redis("p.conf", NULL);
+	replica_pid = ha_start_redis("r.conf", NULL);
 	cr_assert(wait_until(replica_in_sync, 15000),
 	    "the replica did not sync (STATE/ha/r.conf.log)");
 	/* Each sentinel rewrites its own file: one per sentinel, fresh. */
 	for (i = 0; i < NSENTINELS; i++) {
 		snprintf(conf, sizeof(conf), "s%d.conf", i);
-		write_conf(conf, "port %u\nbind 127.0.0.1\nprotected-mode no\n"
+		ha_write(conf, "port %u\nbind 127.0.0.1\nprotected-mode no\n"
 		    "daemonize no\ndir %s/ha\n"
 		    "sentinel monitor " MASTER " 127.0.0.1 %u 2\n"
 		    "sentinel down-after-milliseconds " MASTER " 1000\n"
@@ -306,7 +150,7 @@ ha_up(void)
 		    "sentinel down-after-milliseconds " WRONG " 3600000\n",
 		    sentinel_port[i], itest_state(), primary_port,
 		    replica_port);
-		sentinel_pid[i] = start_redis(conf, true);
+		sentinel_pid[i] = ha_start_redis(conf, "--sentinel");
 	}
 	cr_assert(wait_until(sentinels_ready, 20000),
 	    "the sentinels did not find each other and the replica");
@@ -326,9 +170,9 @@ ha_down(void)
 	if (replica_pid > 0)
 		kill(replica_pid, SIGCONT);
 	for (i = 0; i < NSENTINELS; i++)
-		stop(&sentinel_pid[i]);
-	stop(&primary_pid);
-	stop(&replica_pid);
+		ha_stop(&sentinel_pid[i]);
+	ha_stop(&primary_pid);
+	ha_stop(&replica_pid);
 }
 
 TestSuite(sentinel, .timeout = 180);
@@ -373,7 +217,7 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 
 	workers_on_sentinels(MASTER);
 	put_payload(a, sizeof(a), 1, &la);
-	cr_assert(holds_share(primary_port, la.id),
+	cr_assert(node_holds_share(primary_port, la.id),
 	    "the share is not on the primary the sentinels name");
 	/* On the replica before the primary dies. */
 	cr_assert(replica_gets(la.id), "the replica never got share a");
@@ -395,7 +239,7 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 	cr_assert_eq(r.status, 200);
 	http_resp_free(&r);
 
-	stop(&primary_pid);
+	ha_stop(&primary_pid);
 	cr_assert_eq(kill(replica_pid, SIGCONT), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Until the sentinels promote the replica: each upload answered
@@ -434,10 +278,10 @@ Test(sentinel, finds_the_primary_and_follows_a_failover, .init = ha_up,
 	    "died (%d tries)", tries);
 	cr_assert_gt(answered_503, 0, "no 503 while there was no primary");
 	cr_assert_lt(longest, 5000, "a request took %ld ms", longest);
-	cr_assert(is_primary(replica_port), "the replica was not promoted");
-	cr_assert(holds_share(replica_port, lb.id),
+	cr_assert(node_is_primary(replica_port), "the replica was not promoted");
+	cr_assert(node_holds_share(replica_port, lb.id),
 	    "the new upload is not on the promoted replica");
-	cr_assert(holds_share(replica_port, lc.id), "the claim of share c "
+	cr_assert(node_holds_share(replica_port, lc.id), "the claim of share c "
 	    "reached the replica: the lost claim was not made");
 	cr_log_info("failover: first 201 after %ld ms, %d answers 503, "
 	    "longest request %ld ms", ms_since(&t0), answered_503, longest);
@@ -503,7 +347,7 @@ Test(sentinel, waits_for_a_replica_before_answering, .init = ha_up,
 	fill_pattern(a, sizeof(a), 6);
 	cr_assert_eq(timed_put(a, sizeof(a), &la, &ms), 201);
 	cr_assert_lt(ms, 1000, "a replica that keeps up costs %ld ms", ms);
-	cr_assert(holds_share(replica_port, la.id),
+	cr_assert(node_holds_share(replica_port, la.id),
 	    "answered before the replica had it");
 
 	at = log_lines("replicas had the write");
@@ -558,27 +402,11 @@ Test(sentinel, no_sentinel_reachable_is_503, .fini = workers_back)
 {
 	struct snapshot before = snapshot();
 	char list[128];
-	uint8_t b[256];
-	struct http_resp r;
-	struct timespec t0;
 
-	unsigned dead[2];
-
-	free_ports(dead, 2);
-	snprintf(list, sizeof(list), "127.0.0.1:%u,127.0.0.1:%u", dead[0],
-	    dead[1]);
+	dead_addresses(list, sizeof(list));
 	devstack("workers-stop");
 	setenv("OTS_REDIS_SENTINELS", list, 1);
 	setenv("OTS_REDIS_MASTER_NAME", MASTER, 1);
 	devstack("workers-start");
-	fill_pattern(b, sizeof(b), 4);
-	memset(&r, 0, sizeof(r));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(http_do("PUT", "/api/v1/files/ha.bin", NULL, b,
-	    sizeof(b), &r), 0);
-	cr_assert_eq(r.status, 503);
-	cr_assert_lt(ms_since(&t0), 3000);
-	http_resp_free(&r);
-	cr_assert(stack_unready(), "ready while no primary can be found");
-	assert_unchanged(before, "an upload refused without sentinels");
+	assert_refused_without_redis(before, "no sentinel reachable");
 }

@@ -711,6 +711,59 @@ Test(cfg, redis_sentinels)
 	    "h:8,i:9", "OTS_REDIS_SENTINELS");
 }
 
+Test(cfg, redis_cluster)
+{
+	static const struct env env[] = {
+		{ "OTS_REDIS_CLUSTER", "r1.internal:7000,r2.internal:7001" },
+		{ "OTS_REDIS_PASSWORD", "node pass" },
+		{ "OTS_REDIS_LIMITS_CLUSTER", "r3.internal:7002" },
+		{ NULL, NULL } };
+	static const struct env direct[] = {
+		{ "OTS_REDIS", "127.0.0.1:6379" },
+		{ "OTS_REDIS_CLUSTER", "r1:7000" }, { NULL, NULL } };
+	static const struct env sentinels[] = {
+		{ "OTS_REDIS_SENTINELS", "s1:26379" },
+		{ "OTS_REDIS_MASTER_NAME", "ots" },
+		{ "OTS_REDIS_CLUSTER", "r1:7000" }, { NULL, NULL } };
+	static const struct env db[] = {
+		{ "OTS_REDIS_CLUSTER", "r1:7000" },
+		{ "OTS_REDIS_DB", "2" }, { NULL, NULL } };
+	struct ots_cfg c;
+	struct ots_buf o;
+	char err[160];
+
+	cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+	cr_assert_eq(c.c_redis.ra_ncluster, 2u);
+	cr_assert_str_eq(c.c_redis.ra_cluster[0].rn_host, "r1.internal");
+	cr_assert_eq(c.c_redis.ra_cluster[1].rn_port, 7001u);
+	cr_assert_eq(c.c_redis.ra_nsentinels, 0u);
+	cr_assert_eq(c.c_limits.ra_ncluster, 1u);
+	cr_assert_str_eq(c.c_limits.ra_cluster[0].rn_host, "r3.internal");
+	ots_buf_init(&o, 4096);
+	cr_assert_eq(ots_cfg_describe(&c, &o), OTS_OK);
+	cr_assert_not_null(strstr((const char *)o.b_data,
+	    "OTS_REDIS_CLUSTER=r1.internal:7000,r2.internal:7001\n"
+	    "OTS_REDIS_PASSWORD=(set, hidden)\n"));
+	cr_assert_not_null(strstr((const char *)o.b_data,
+	    "OTS_REDIS_LIMITS_CLUSTER=r3.internal:7002\n"));
+	cr_assert_null(strstr((const char *)o.b_data, "node pass"));
+	ots_buf_release(&o);
+
+	cr_assert_eq(load(direct, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_CLUSTER"), "%s", err);
+	cr_assert_eq(load(sentinels, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_CLUSTER"), "%s", err);
+	cr_assert_eq(load(db, &c, err, sizeof(err)), OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_REDIS_DB"), "%s", err);
+	assert_rejected("OTS_REDIS_CLUSTER", "r1:7000,,r2:7001",
+	    "OTS_REDIS_CLUSTER");
+	assert_rejected("OTS_REDIS_CLUSTER", "r1", "OTS_REDIS_CLUSTER");
+	assert_rejected("OTS_REDIS_CLUSTER", "unix:/a.sock",
+	    "OTS_REDIS_CLUSTER");
+	assert_rejected("OTS_REDIS_CLUSTER", "a:1,b:2,c:3,d:4,e:5,f:6,g:7,"
+	    "h:8,i:9", "OTS_REDIS_CLUSTER");
+}
+
 Test(cfg, transfer_caps_and_rates)
 {
 	static const struct env env[] = {

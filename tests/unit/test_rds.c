@@ -106,7 +106,8 @@ Test(rds, not_primary_errors)
 	static const char *const yes[] = {
 		"-READONLY You can't write against a read only replica.\r\n",
 		"-LOADING Redis is loading the dataset in memory\r\n",
-		"-MASTERDOWN Link with MASTER is down\r\n" };
+		"-MASTERDOWN Link with MASTER is down\r\n",
+		"-CLUSTERDOWN The cluster is down\r\n" };
 	static const char *const no[] = {
 		"-ERR READONLY\r\n", "-READONLYX\r\n", "+READONLY\r\n",
 		"-NOSCRIPT No matching script.\r\n" };
