@@ -7,6 +7,7 @@ FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends make gcc libc6-dev \
 	libfcgi-dev libhiredis-dev libsodium-dev libargon2-dev \
+	libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY GNUmakefile VERSION ./
@@ -29,7 +30,7 @@ RUN make www
 FROM debian:12-slim AS app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
-	libhiredis0.14 libsodium23 libargon2-1 \
+	libhiredis0.14 libsodium23 libargon2-1 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 990 ots-socket \
  && useradd --system --uid 991 --gid ots-socket --home-dir /var/lib/onetimeshare \

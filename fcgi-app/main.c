@@ -286,6 +286,9 @@ main(int argc, char **argv)
 	if (ots_store_open(app.a_cfg.c_data_dir, app.a_cfg.c_durable,
 	    &app.a_store) != OTS_OK)
 		fatal("cannot use the data directory (OTS_DATA_DIR)");
+	if (app.a_cfg.c_s3 && ots_store_use_s3(app.a_store,
+	    &app.a_cfg.c_s3conf, app.a_cfg.c_s3_timeout_ms) != OTS_OK)
+		fatal("cannot set up the S3 store (OTS_STORAGE=s3)");
 	if (app.a_cfg.c_e2e && app.a_cfg.c_claim_lease > 0 &&
 	    !ots_store_lease_ready(app.a_store))
 		ots_log_err(MOD, "the web server cannot read leased files: "

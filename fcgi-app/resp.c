@@ -220,6 +220,7 @@ resp_from_err(struct req *req, enum ots_err e)
 		    "The request body ended early.");
 		break;
 	case OTS_ERR_REDIS:
+	case OTS_ERR_STORE:
 	case OTS_ERR_TIMEOUT:
 		resp_error(req, 503, "unavailable",
 		    "The service is temporarily unavailable; try again "

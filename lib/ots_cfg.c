@@ -1,7 +1,10 @@
 #include "ots_cfg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ots_limits.h"
 #include "ots_log.h"
@@ -60,6 +63,9 @@ ots_cfg_defaults(struct ots_cfg *c)
 	c->c_part_max_age = 300;
 	c->c_threads = 8;
 	c->c_durable = true;
+	memcpy(c->c_s3conf.sc_region, "us-east-1", sizeof("us-east-1"));
+	c->c_s3conf.sc_part_size = 16u * 1024 * 1024;
+	c->c_s3_timeout_ms = 5000;
 	c->c_drain_ms = 10000;
 	c->c_log_level = OTS_LOG_INFO;
 }
@@ -546,6 +552,139 @@ load_e2e(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 	return OTS_OK;
 }
 
+/* A secret from the file at path (one trailing newline dropped). */
+static enum ots_err
+secret_from_file(const char *path, const char *name, char *out, size_t max,
+    char *err, size_t errlen)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bad(err, errlen, name, "cannot be read");
+	n = read(fd, out, max);
+	close(fd);
+	if (n < 0 || (size_t)n >= max)
+		return bad(err, errlen, name, "cannot be read, or too long");
+	if (n > 0 && out[n - 1] == '\n')
+		n--;
+	if (n > 0 && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	if (n == 0 || memchr(out, '\0', (size_t)n) != NULL ||
+	    memchr(out, '\n', (size_t)n) != NULL)
+		return bad(err, errlen, name, "must hold the secret alone");
+	return OTS_OK;
+}
+
+/* Does s hold only characters of set (and is it not empty)? */
+static bool
+only(const char *s, const char *set)
+{
+	return s[0] != '\0' && strspn(s, set) == strlen(s);
+}
+
+#define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
+
+/* OTS_STORAGE and, for s3, the bucket and how to reach it. */
+static enum ots_err
+load_storage(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
+    size_t errlen)
+{
+	struct ots_s3_conf *s = &c->c_s3conf;
+	const char *v, *file;
+	uint64_t n = 0;
+	size_t len;
+	enum ots_err e;
+
+	v = get(ctx, "OTS_STORAGE");
+	if (v != NULL && v[0] != '\0' && strcmp(v, "s3") != 0 &&
+	    strcmp(v, "disk") != 0)
+		return bad(err, errlen, "OTS_STORAGE", "must be disk or s3");
+	c->c_s3 = v != NULL && strcmp(v, "s3") == 0;
+	v = get(ctx, "OTS_S3_ENDPOINT");
+	if (!c->c_s3) {
+		if (v != NULL && v[0] != '\0')
+			return bad(err, errlen, "OTS_S3_ENDPOINT", "needs "
+			    "OTS_STORAGE=s3");
+		return OTS_OK;
+	}
+	if (v == NULL || (strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0) ||
+	    strchr(strstr(v, "://") + 3, '/') != NULL ||
+	    strstr(v, "://")[3] == '\0' || strpbrk(v, " ?#@") != NULL)
+		return bad(err, errlen, "OTS_S3_ENDPOINT", "must be "
+		    "http(s)://host[:port], without a path");
+	if ((e = get_str(v, "OTS_S3_ENDPOINT", s->sc_endpoint,
+	    sizeof(s->sc_endpoint), err, errlen)) != OTS_OK)
+		return e;
+	v = get(ctx, "OTS_S3_BUCKET");
+	len = v != NULL ? strlen(v) : 0;
+	if (len < 3 || len > 63 || !only(v, LOWER_DIGITS ".-") ||
+	    v[0] == '-' || v[0] == '.' || v[len - 1] == '-' ||
+	    v[len - 1] == '.')
+		return bad(err, errlen, "OTS_S3_BUCKET", "must be a bucket name: "
+		    "3 to 63 lower-case letters, digits, dots and hyphens");
+	memcpy(s->sc_bucket, v, len + 1);
+	v = get(ctx, "OTS_S3_REGION");
+	if (v != NULL && v[0] != '\0') {
+		if (!only(v, LOWER_DIGITS "-") ||
+		    strlen(v) >= sizeof(s->sc_region))
+			return bad(err, errlen, "OTS_S3_REGION", "must be a "
+			    "region name such as us-east-1");
+		memcpy(s->sc_region, v, strlen(v) + 1);
+	}
+	v = get(ctx, "OTS_S3_ACCESS_KEY");
+	if (v == NULL || v[0] == '\0' || strpbrk(v, " \t\r\n") != NULL)
+		return bad(err, errlen, "OTS_S3_ACCESS_KEY", "must be set, "
+		    "without blanks");
+	if ((e = get_str(v, "OTS_S3_ACCESS_KEY", s->sc_access_key,
+	    sizeof(s->sc_access_key), err, errlen)) != OTS_OK)
+		return e;
+	v = get(ctx, "OTS_S3_SECRET_KEY");
+	file = get(ctx, "OTS_S3_SECRET_KEY_FILE");
+	if ((v != NULL && v[0] != '\0') == (file != NULL && file[0] != '\0'))
+		return bad(err, errlen, "OTS_S3_SECRET_KEY", "set it or "
+		    "OTS_S3_SECRET_KEY_FILE, one of the two");
+	if (file != NULL && file[0] != '\0')
+		e = secret_from_file(file, "OTS_S3_SECRET_KEY_FILE",
+		    s->sc_secret_key, sizeof(s->sc_secret_key), err, errlen);
+	else
+		e = get_str(v, "OTS_S3_SECRET_KEY", s->sc_secret_key,
+		    sizeof(s->sc_secret_key), err, errlen);
+	if (e != OTS_OK)
+		return e;
+	v = get(ctx, "OTS_S3_ADDRESSING");
+	if (v != NULL && v[0] != '\0') {
+		if (strcmp(v, "virtual") != 0 && strcmp(v, "path") != 0)
+			return bad(err, errlen, "OTS_S3_ADDRESSING", "must be "
+			    "path (host/bucket/key) or virtual "
+			    "(bucket.host/key)");
+		s->sc_virtual_host = strcmp(v, "virtual") == 0;
+	}
+	v = get(ctx, "OTS_S3_PART_SIZE");
+	if (v != NULL && v[0] != '\0') {
+		if (ots_parse_size(v, strlen(v), &n) != OTS_OK ||
+		    n < OTS_S3_PART_MIN || n > 5ull << 30)
+			return bad(err, errlen, "OTS_S3_PART_SIZE", "must be a "
+			    "size from 5M to 5G");
+		s->sc_part_size = n;
+	}
+	/* A one-request end-to-end upload names its id: one exclusive PUT. */
+	if (s->sc_part_size < c->c_part_max)
+		return bad(err, errlen, "OTS_S3_PART_SIZE", "must be at least "
+		    "OTS_UPLOAD_PART_MAX");
+	v = get(ctx, "OTS_S3_TIMEOUT_MS");
+	if (v != NULL && v[0] != '\0') {
+		if ((e = get_uint(v, "OTS_S3_TIMEOUT_MS", 100, 600000, &n, err,
+		    errlen)) != OTS_OK)
+			return e;
+		c->c_s3_timeout_ms = (unsigned)n;
+	}
+	return OTS_OK;
+}
+
 enum ots_err
 ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
     size_t errlen)
@@ -630,7 +769,8 @@ ots_cfg_load(struct ots_cfg *c, ots_cfg_get_fn get, void *ctx, char *err,
 		    "comma-separated list of addresses or CIDR blocks "
 		    "(at most 32)");
 	if ((e = load_transfers(c, get, ctx, err, errlen)) != OTS_OK ||
-	    (e = load_e2e(c, get, ctx, err, errlen)) != OTS_OK)
+	    (e = load_e2e(c, get, ctx, err, errlen)) != OTS_OK ||
+	    (e = load_storage(c, get, ctx, err, errlen)) != OTS_OK)
 		return e;
 	if (GET("OTS_SWEEP_INTERVAL") && (e = get_duration(v,
 	    "OTS_SWEEP_INTERVAL", 1, &c->c_sweep_interval, err, errlen)) !=
@@ -744,6 +884,22 @@ describe_redis(struct ots_buf *o, const char *name,
 	return e;
 }
 
+static enum ots_err
+describe_storage(struct ots_buf *o, const struct ots_cfg *c)
+{
+	const struct ots_s3_conf *s = &c->c_s3conf;
+
+	if (!c->c_s3)
+		return ots_buf_adds(o, "OTS_STORAGE=disk\n");
+	return ots_buf_addf(o, "OTS_STORAGE=s3\nOTS_S3_ENDPOINT=%s\n"
+	    "OTS_S3_BUCKET=%s\nOTS_S3_REGION=%s\nOTS_S3_ACCESS_KEY=%s\n"
+	    "OTS_S3_SECRET_KEY=(set, hidden)\nOTS_S3_ADDRESSING=%s\n"
+	    "OTS_S3_PART_SIZE=%llu\nOTS_S3_TIMEOUT_MS=%u\n", s->sc_endpoint,
+	    s->sc_bucket, s->sc_region, s->sc_access_key,
+	    s->sc_virtual_host ? "virtual" : "path",
+	    (unsigned long long)s->sc_part_size, c->c_s3_timeout_ms);
+}
+
 static const char *const log_levels[] = { "error", "warn", "info", "debug" };
 
 enum ots_err
@@ -824,6 +980,8 @@ ots_cfg_describe(const struct ots_cfg *c, struct ots_buf *o)
 		e = ots_buf_addf(o, "OTS_SENDFILE=%s\nOTS_E2E_BLOB_MAX=%llu\n",
 		    c->c_sendfile_lighttpd ? "x-sendfile" : "x-accel-redirect",
 		    (unsigned long long)c->c_blob_max);
+	if (e == OTS_OK)
+		e = describe_storage(o, c);
 	if (e == OTS_OK)
 		e = describe_duration(o, "OTS_SWEEP_INTERVAL",
 		    c->c_sweep_interval);

@@ -16,6 +16,7 @@
 #include "ots_net.h"
 #include "ots_rds_addr.h"
 #include "ots_rl.h"
+#include "ots_s3.h"
 #include "ots_util.h"
 
 #define OTS_CFG_PATH_MAX 512
@@ -31,6 +32,11 @@ struct ots_cfg {
 
 	char c_data_dir[OTS_CFG_PATH_MAX];
 	bool c_durable;			/* fsync each upload before answering */
+	/* OTS_STORAGE=s3: the containers live in this bucket, the data
+	 * directory is each host's scratch space (ots_store_s3.h). */
+	bool c_s3;
+	struct ots_s3_conf c_s3conf;
+	unsigned c_s3_timeout_ms;
 	char c_base_url[OTS_CFG_URL_MAX];	/* no trailing slash */
 
 	uint64_t c_max_size;		/* bytes per upload */

@@ -38,6 +38,8 @@ ots_err_str(enum ots_err e)
 		return "too slow";
 	case OTS_ERR_HANGUP:
 		return "reader went away";
+	case OTS_ERR_STORE:
+		return "object store unavailable";
 	}
 	return "unknown error";
 }

@@ -23,7 +23,8 @@ enum ots_err {
 	OTS_ERR_CRYPTO,		/* stored data failed authentication */
 	OTS_ERR_BUSY,		/* a bounded resource stayed full */
 	OTS_ERR_SLOW,		/* a client moved bytes slower than allowed */
-	OTS_ERR_HANGUP		/* the reader of an answer went away */
+	OTS_ERR_HANGUP,		/* the reader of an answer went away */
+	OTS_ERR_STORE		/* the object store unreachable or refusing */
 };
 
 /* Returns a static, lower-case description of e; never NULL. */

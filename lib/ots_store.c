@@ -14,6 +14,7 @@
 
 #include "ots_alloc.h"
 #include "ots_log.h"
+#include "ots_store_s3.h"
 #include "ots_banned.h"
 
 #define MOD "store"
@@ -34,7 +35,13 @@ struct ots_store {
 	uint64_t s_synced;	/* how many of them a finished fsync covers */
 	bool s_syncing;		/* an fsync is running */
 	bool s_sync_init;
+	/* OTS_STORAGE=s3: the bucket holds the committed containers and
+	 * files/ only a claim's copy (ots_store_s3.h); NULL on disk. */
+	struct ots_store_s3 *s_s3;
 };
+
+static enum ots_err scan_dir(int dfd, bool parts, ots_store_visit_fn fn,
+    void *ctx, uint64_t *removed);
 
 static enum ots_err
 errno_err(int err)
@@ -184,7 +191,15 @@ ots_store_close(struct ots_store *st)
 		pthread_cond_destroy(&st->s_sync_cv);
 		pthread_mutex_destroy(&st->s_sync_mu);
 	}
+	ots_store_s3_free(st->s_s3);
 	ots_free(st);
+}
+
+enum ots_err
+ots_store_use_s3(struct ots_store *st, const struct ots_s3_conf *conf,
+    unsigned timeout_ms)
+{
+	return ots_store_s3_new(conf, timeout_ms, &st->s_s3);
 }
 
 bool
@@ -206,7 +221,8 @@ create_unnamed(struct ots_store *st, const struct ots_tok *id,
 	int err;
 
 	t->t_unnamed = true;
-	t->t_fd = openat(st->s_files, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	/* Read and write: with a bucket, the commit reads it back. */
+	t->t_fd = openat(st->s_files, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 	    0600);
 	if (t->t_fd < 0) {
 		err = errno;
@@ -233,7 +249,7 @@ ots_store_create(struct ots_store *st, const struct ots_tok *id,
 		return OTS_ERR_INVAL;
 	}
 	t->t_fd = openat(st->s_tmp, t->t_name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (t->t_fd < 0) {
 		int err = errno;
 
@@ -350,6 +366,22 @@ sync_files_dir(struct ots_store *st)
 	return err;
 }
 
+/* Puts a written temp file into the bucket as its id's object, then
+ * drops it: the bucket's copy is the durable one. */
+static enum ots_err
+commit_to_bucket(struct ots_store *st, struct ots_store_tmp *t,
+    const char *name)
+{
+	struct ots_tok id;
+	enum ots_err e;
+
+	e = ots_tok_parse(name, strlen(name), &id);
+	if (e == OTS_OK)
+		e = ots_store_s3_put(st->s_s3, &id, t->t_fd, t->t_written);
+	ots_store_abort(st, t);
+	return e;
+}
+
 enum ots_err
 ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 {
@@ -360,6 +392,8 @@ ots_store_commit(struct ots_store *st, struct ots_store_tmp *t)
 
 	memcpy(final, t->t_name, base);
 	final[base] = '\0';
+	if (st->s_s3 != NULL)
+		return commit_to_bucket(st, t, final);
 	if (sync_and_stamp(st, t->t_fd) != 0 || name_file(st, t, final) != 0)
 		goto fail;
 	/* The new name is durable only once the directory is synced. */
@@ -396,9 +430,39 @@ ots_store_abort(struct ots_store *st, struct ots_store_tmp *t)
 	t->t_name[0] = '\0';
 }
 
+/*
+ * The bucket's object of id, fetched whole into files/ID (a copy for
+ * this claim: the lease and the sweeper see it as on disk).  Another
+ * claim of the same share on this host may have fetched it first: then
+ * that copy is as good.
+ */
+static enum ots_err
+fetch_from_bucket(struct ots_store *st, const struct ots_tok *id)
+{
+	struct ots_store_tmp t;
+	enum ots_err e;
+
+	e = ots_store_create(st, id, &t);
+	if (e != OTS_OK)
+		return e;
+	e = ots_store_s3_fetch(st->s_s3, id, t.t_fd);
+	if (e == OTS_OK && name_file(st, &t, id->t_str) != 0 &&
+	    errno != EEXIST) {
+		ots_log_err_errno(MOD, errno, "cannot keep a fetched object");
+		e = errno_err(errno);
+	}
+	ots_store_abort(st, &t);
+	return e;
+}
+
 enum ots_err
 ots_store_open_read(struct ots_store *st, const struct ots_tok *id, int *fd)
 {
+	enum ots_err e;
+
+	*fd = -1;
+	if (st->s_s3 != NULL && (e = fetch_from_bucket(st, id)) != OTS_OK)
+		return e;
 	*fd = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (*fd >= 0)
 		return OTS_OK;
@@ -408,6 +472,19 @@ ots_store_open_read(struct ots_store *st, const struct ots_tok *id, int *fd)
 	return OTS_ERR_IO;
 }
 
+/*
+ * Deletes a claimed or revoked share's object.  The share is gone in
+ * Redis already: an object the store would not delete now is an orphan,
+ * which the sweeper deletes later (logged, not an error).
+ */
+static void
+delete_from_bucket(struct ots_store *st, const struct ots_tok *id)
+{
+	if (st->s_s3 != NULL && ots_store_s3_delete(st->s_s3, id) != OTS_OK)
+		ots_log_warn(MOD, "the bucket kept a gone share's object: the "
+		    "sweeper deletes it");
+}
+
 enum ots_err
 ots_store_remove(struct ots_store *st, const struct ots_tok *id)
 {
@@ -415,6 +492,7 @@ ots_store_remove(struct ots_store *st, const struct ots_tok *id)
 		ots_log_err_errno(MOD, errno, "cannot remove stored file");
 		return OTS_ERR_IO;
 	}
+	delete_from_bucket(st, id);
 	return OTS_OK;
 }
 
@@ -435,6 +513,8 @@ ots_store_probe(struct ots_store *st)
 		err = errno == 0 ? EIO : errno;
 	close(fd);
 	(void)unlinkat(st->s_tmp, name, 0);
+	if (err == 0 && st->s_s3 != NULL)
+		return ots_store_s3_probe(st->s_s3);
 	return err == 0 ? OTS_OK : errno_err(err);
 }
 
@@ -475,6 +555,28 @@ ots_store_scan(struct ots_store *st, enum ots_store_dir dir,
 	int dfd = dir == OTS_STORE_TEMPS ? st->s_tmp : dir == OTS_STORE_UPLOADS ?
 	    st->s_uploads : dir == OTS_STORE_LEASES ? st->s_leases :
 	    st->s_files;
+	enum ots_err e;
+
+	*removed = 0;
+	if (dir == OTS_STORE_FILES && st->s_s3 != NULL) {
+		uint64_t local = 0;
+
+		/* The bucket's objects, then this host's claim copies. */
+		e = ots_store_s3_scan(st->s_s3, fn, ctx, removed, NULL, NULL);
+		if (e != OTS_OK)
+			return e;
+		e = scan_dir(st->s_files, false, fn, ctx, &local);
+		*removed += local;
+		return e;
+	}
+	return scan_dir(dfd, parts, fn, ctx, removed);
+}
+
+/* ots_store_scan of the folder dfd. */
+static enum ots_err
+scan_dir(int dfd, bool parts, ots_store_visit_fn fn, void *ctx,
+    uint64_t *removed)
+{
 	int fd;
 	DIR *d;
 	struct dirent *ent;
@@ -520,6 +622,9 @@ ots_store_usage(struct ots_store *st, uint64_t *files, uint64_t *bytes)
 
 	*files = 0;
 	*bytes = 0;
+	if (st->s_s3 != NULL)
+		return ots_store_s3_scan(st->s_s3, NULL, NULL, NULL, files,
+		    bytes);
 	fd = openat(st->s_files, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return OTS_ERR_IO;
@@ -637,6 +742,23 @@ ots_store_part_head(int fd, uint8_t *head, size_t n, uint64_t *size)
 	return OTS_OK;
 }
 
+/* A complete part file put into the bucket, then removed (closes fd). */
+static enum ots_err
+part_to_bucket(struct ots_store *st, const struct ots_tok *id, int fd,
+    const char *name)
+{
+	struct stat sb;
+	enum ots_err e;
+
+	e = fstat(fd, &sb) == 0 ? ots_store_s3_put(st->s_s3, id, fd,
+	    (uint64_t)sb.st_size) : OTS_ERR_IO;
+	close(fd);
+	if (e == OTS_OK && unlinkat(st->s_uploads, name, 0) != 0)
+		ots_log_warn_errno(MOD, errno, "cannot remove a committed "
+		    "upload's file (the sweeper will)");
+	return e;
+}
+
 enum ots_err
 ots_store_part_commit(struct ots_store *st, const struct ots_tok *id)
 {
@@ -647,6 +769,8 @@ ots_store_part_commit(struct ots_store *st, const struct ots_tok *id)
 	fd = openat(st->s_uploads, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? OTS_ERR_NOTFOUND : OTS_ERR_IO;
+	if (st->s_s3 != NULL)
+		return part_to_bucket(st, id, fd, name);
 	if (sync_and_stamp(st, fd) != 0 || renameat2(st->s_uploads, name,
 	    st->s_files, id->t_str, RENAME_NOREPLACE) != 0)
 		err = errno;
@@ -662,12 +786,41 @@ ots_store_part_commit(struct ots_store *st, const struct ots_tok *id)
 	return OTS_OK;
 }
 
+/* The object of a commit whose registration failed, back as its part
+ * file so that the commit may be tried again, and out of the bucket. */
+static enum ots_err
+part_from_bucket(struct ots_store *st, const struct ots_tok *id,
+    const char *name)
+{
+	enum ots_err e;
+	int fd;
+
+	fd = openat(st->s_uploads, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ots_log_err_errno(MOD, errno, "cannot move an upload's file "
+		    "back");
+		return OTS_ERR_IO;
+	}
+	e = ots_store_s3_fetch(st->s_s3, id, fd);
+	close(fd);
+	if (e == OTS_OK)
+		e = ots_store_s3_delete(st->s_s3, id);
+	if (e != OTS_OK) {
+		(void)unlinkat(st->s_uploads, name, 0);
+		ots_log_err(MOD, "cannot move an upload's object back");
+	}
+	return e;
+}
+
 enum ots_err
 ots_store_part_uncommit(struct ots_store *st, const struct ots_tok *id)
 {
 	char name[OTS_TOK_STRSZ + 5];
 
 	part_name(id, name);
+	if (st->s_s3 != NULL)
+		return part_from_bucket(st, id, name);
 	if (renameat2(st->s_files, id->t_str, st->s_uploads, name,
 	    RENAME_NOREPLACE) != 0) {
 		ots_log_err_errno(MOD, errno, "cannot move an upload's file "
@@ -702,6 +855,8 @@ ots_store_lease(struct ots_store *st, const struct ots_tok *id)
 		ots_log_err_errno(MOD, errno, "cannot lease a claimed file");
 		return OTS_ERR_IO;
 	}
+	/* The lease's copy is this host's now. */
+	delete_from_bucket(st, id);
 	return OTS_OK;
 }
 

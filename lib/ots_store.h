@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ots_s3.h"
 #include "ots_tok.h"
 #include "ots_util.h"
 
@@ -51,6 +52,18 @@ OTS_WARN_UNUSED enum ots_err ots_store_open(const char *dir, bool durable,
 
 /* Closes; accepts NULL. */
 void ots_store_close(struct ots_store *st);
+
+/*
+ * OTS_STORAGE=s3: from now on the committed containers live in the
+ * bucket conf (borrowed) names, as "files/ID" (ots_store_s3.h): commits
+ * put them there, a claim's open fetches one into files/ID first, and
+ * removing or leasing a share deletes its object.  The scan of
+ * OTS_STORE_FILES lists the bucket (and this host's claim copies), the
+ * usage counts the bucket, the probe writes to it.  Call before any
+ * thread uses the store.
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_use_s3(struct ots_store *st,
+    const struct ots_s3_conf *conf, unsigned timeout_ms);
 
 /* True when uploads are written as unnamed files (above). */
 bool ots_store_unnamed(const struct ots_store *st);

@@ -4,6 +4,8 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -762,6 +764,94 @@ Test(cfg, redis_cluster)
 	    "OTS_REDIS_CLUSTER");
 	assert_rejected("OTS_REDIS_CLUSTER", "a:1,b:2,c:3,d:4,e:5,f:6,g:7,"
 	    "h:8,i:9", "OTS_REDIS_CLUSTER");
+}
+
+/* The S3 settings on top of OTS_STORAGE=s3 and the ones it needs. */
+static enum ots_err
+load_s3(const char *name, const char *value, struct ots_cfg *c, char *err,
+    size_t errlen)
+{
+	/* The first of a name counts: the one under test goes first. */
+	struct env env[] = {
+		{ name, value },
+		{ "OTS_STORAGE", "s3" },
+		{ "OTS_S3_ENDPOINT", "https://s3.example.net:8443" },
+		{ "OTS_S3_BUCKET", "ots-shares.1" },
+		{ "OTS_S3_ACCESS_KEY", "AKIDEXAMPLE" },
+		{ "OTS_S3_SECRET_KEY", "wJalrXUtnFEMI/K7MDENG" },
+		{ NULL, NULL } };
+
+	return load(env, c, err, errlen);
+}
+
+Test(cfg, s3_storage)
+{
+	static const char *const bad[][2] = {
+		{ "OTS_S3_ENDPOINT", "s3.example.net" },
+		{ "OTS_S3_ENDPOINT", "https://s3.example.net/bucket" },
+		{ "OTS_S3_ENDPOINT", "https://" },
+		{ "OTS_S3_BUCKET", "Upper" }, { "OTS_S3_BUCKET", "ab" },
+		{ "OTS_S3_BUCKET", "-ots" }, { "OTS_S3_REGION", "us east" },
+		{ "OTS_S3_ADDRESSING", "dns" }, { "OTS_S3_PART_SIZE", "4M" },
+		{ "OTS_S3_PART_SIZE", "6G" }, { "OTS_S3_TIMEOUT_MS", "5" },
+		{ "OTS_S3_SECRET_KEY_FILE", "/no/such/file" } };
+	char err[200], path[] = "/tmp/ots-cfg-secret-XXXXXX";
+	struct ots_cfg c;
+	struct ots_buf o;
+	size_t i;
+	int fd;
+
+	cr_assert_eq(load_s3("OTS_S3_ADDRESSING", "virtual", &c, err,
+	    sizeof(err)), OTS_OK, "%s", err);
+	cr_assert(c.c_s3);
+	cr_assert_str_eq(c.c_s3conf.sc_endpoint, "https://s3.example.net:8443");
+	cr_assert_str_eq(c.c_s3conf.sc_bucket, "ots-shares.1");
+	cr_assert_str_eq(c.c_s3conf.sc_region, "us-east-1", "the default");
+	cr_assert(c.c_s3conf.sc_virtual_host);
+	cr_assert_eq(c.c_s3conf.sc_part_size, 16u * 1024 * 1024);
+	ots_buf_init(&o, 8192);
+	cr_assert_eq(ots_cfg_describe(&c, &o), OTS_OK);
+	cr_assert_not_null(strstr((const char *)o.b_data, "OTS_STORAGE=s3\n"));
+	cr_assert_not_null(strstr((const char *)o.b_data,
+	    "OTS_S3_SECRET_KEY=(set, hidden)\n"));
+	cr_assert_null(strstr((const char *)o.b_data, "wJalrXUtnFEMI"));
+	ots_buf_release(&o);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(load_s3(bad[i][0], bad[i][1], &c, err, sizeof(err)),
+		    OTS_ERR_INVAL, "%s=%s accepted", bad[i][0], bad[i][1]);
+		cr_assert_not_null(strstr(err, bad[i][0][0] != '\0' ?
+		    (strcmp(bad[i][0], "OTS_S3_SECRET_KEY_FILE") == 0 ?
+		    "OTS_S3_SECRET_KEY" : bad[i][0]) : ""), "%s", err);
+	}
+	/* Below the end-to-end part: a one-request upload must be one PUT. */
+	cr_assert_eq(load_s3("OTS_S3_PART_SIZE", "8M", &c, err, sizeof(err)),
+	    OTS_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "OTS_UPLOAD_PART_MAX"), "%s", err);
+	/* Both the secret and its file: refused.  The file alone: read,
+	 * its newline dropped. */
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "from-a-file\n", 12), 12);
+	close(fd);
+	cr_assert_eq(load_s3("OTS_S3_SECRET_KEY_FILE", path, &c, err,
+	    sizeof(err)), OTS_ERR_INVAL);
+	{
+		struct env env[] = {
+			{ "OTS_STORAGE", "s3" },
+			{ "OTS_S3_ENDPOINT", "http://127.0.0.1:7480" },
+			{ "OTS_S3_BUCKET", "ots" },
+			{ "OTS_S3_ACCESS_KEY", "k" },
+			{ "OTS_S3_SECRET_KEY_FILE", path }, { NULL, NULL } };
+
+		cr_assert_eq(load(env, &c, err, sizeof(err)), OTS_OK, "%s", err);
+		cr_assert_str_eq(c.c_s3conf.sc_secret_key, "from-a-file");
+		cr_assert(!c.c_s3conf.sc_virtual_host);
+	}
+	unlink(path);
+	assert_rejected("OTS_STORAGE", "nfs", "OTS_STORAGE");
+	assert_rejected("OTS_S3_ENDPOINT", "http://x:1", "OTS_S3_ENDPOINT");
+	load_one("OTS_STORAGE", "disk", &c);
+	cr_assert(!c.c_s3);
 }
 
 Test(cfg, transfer_caps_and_rates)

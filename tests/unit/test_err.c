@@ -13,7 +13,7 @@ Test(err, every_code_has_a_distinct_description)
 {
 	int i, j;
 
-	for (i = OTS_OK; i <= OTS_ERR_HANGUP; i++) {
+	for (i = OTS_OK; i <= OTS_ERR_STORE; i++) {
 		const char *s = ots_err_str((enum ots_err)i);
 
 		cr_assert_not_null(s);
@@ -33,6 +33,6 @@ Test(err, ok_reads_ok)
 Test(err, unknown_code_is_not_null)
 {
 	cr_assert_str_eq(ots_err_str((enum ots_err)999), "unknown error");
-	cr_assert_str_eq(ots_err_str((enum ots_err)(OTS_ERR_HANGUP + 1)),
+	cr_assert_str_eq(ots_err_str((enum ots_err)(OTS_ERR_STORE + 1)),
 	    "unknown error");
 }

@@ -1,0 +1,279 @@
+#include "ots_store_s3.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ots_alloc.h"
+#include "ots_log.h"
+#include "ots_banned.h"
+
+#define MOD "store"
+/* Idle handles kept; more are made when more threads ask at once. */
+#define POOL_MAX 64
+/* A listing page of the sweep. */
+#define LIST_PAGE 500
+/* "files/" + an id */
+#define KEY_PREFIX "files/"
+
+struct ots_store_s3 {
+	const struct ots_s3_conf *p_conf;
+	unsigned p_timeout_ms;
+	pthread_mutex_t p_mu;
+	struct ots_s3 *p_idle[POOL_MAX];
+	unsigned p_nidle;
+};
+
+enum ots_err
+ots_store_s3_new(const struct ots_s3_conf *conf, unsigned timeout_ms,
+    struct ots_store_s3 **out)
+{
+	struct ots_store_s3 *p;
+
+	if (ots_s3_global_init() != OTS_OK)
+		return OTS_ERR_NOMEM;
+	p = ots_calloc(1, sizeof(*p));
+	if (p == NULL)
+		return OTS_ERR_NOMEM;
+	p->p_conf = conf;
+	p->p_timeout_ms = timeout_ms;
+	if (pthread_mutex_init(&p->p_mu, NULL) != 0) {
+		ots_free(p);
+		return OTS_ERR_NOMEM;
+	}
+	*out = p;
+	return OTS_OK;
+}
+
+void
+ots_store_s3_free(struct ots_store_s3 *p)
+{
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->p_nidle; i++)
+		ots_s3_free(p->p_idle[i]);
+	pthread_mutex_destroy(&p->p_mu);
+	ots_free(p);
+}
+
+static enum ots_err
+take(struct ots_store_s3 *p, struct ots_s3 **s)
+{
+	*s = NULL;
+	pthread_mutex_lock(&p->p_mu);
+	if (p->p_nidle > 0)
+		*s = p->p_idle[--p->p_nidle];
+	pthread_mutex_unlock(&p->p_mu);
+	if (*s != NULL)
+		return OTS_OK;
+	return ots_s3_new(p->p_conf, p->p_timeout_ms, s);
+}
+
+static void
+give(struct ots_store_s3 *p, struct ots_s3 *s)
+{
+	pthread_mutex_lock(&p->p_mu);
+	if (p->p_nidle < POOL_MAX) {
+		p->p_idle[p->p_nidle++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&p->p_mu);
+	ots_s3_free(s);
+}
+
+static void
+key_of(const struct ots_tok *id, char key[OTS_S3_KEY_MAX])
+{
+	if (ots_str_fmt(key, OTS_S3_KEY_MAX, KEY_PREFIX "%s", id->t_str) !=
+	    OTS_OK)
+		OTS_ASSERT(!"an object key does not fit");
+}
+
+enum ots_err
+ots_store_s3_put(struct ots_store_s3 *p, const struct ots_tok *id, int fd,
+    uint64_t len)
+{
+	char key[OTS_S3_KEY_MAX];
+	struct ots_s3 *s;
+	uint64_t size = 0;
+	enum ots_err e;
+
+	key_of(id, key);
+	if ((e = take(p, &s)) != OTS_OK)
+		return e;
+	if (len <= p->p_conf->sc_part_size) {
+		e = ots_s3_put_fd(s, key, fd, len, true);
+	} else {
+		/* A multipart upload cannot be made exclusive; only the
+		 * server draws ids this long (128 random bits), so a HEAD
+		 * guards against a bug, not a race. */
+		e = ots_s3_head(s, key, &size);
+		if (e == OTS_OK)
+			e = OTS_ERR_INVAL;
+		else if (e == OTS_ERR_NOTFOUND)
+			e = ots_s3_put_fd(s, key, fd, len, false);
+	}
+	give(p, s);
+	return e;
+}
+
+/* A GET written into an fd. */
+struct sink {
+	int k_fd;
+	uint64_t k_at;
+};
+
+static enum ots_err
+sink_start(void *ctx, uint64_t size)
+{
+	(void)ctx;
+	(void)size;
+	return OTS_OK;
+}
+
+static enum ots_err
+sink_push(void *ctx, const uint8_t *b, size_t n)
+{
+	struct sink *k = ctx;
+
+	while (n > 0) {
+		ssize_t w = pwrite(k->k_fd, b, n, (off_t)k->k_at);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return errno == ENOSPC || errno == EDQUOT ?
+			    OTS_ERR_NOSPACE : OTS_ERR_IO;
+		b += w;
+		n -= (size_t)w;
+		k->k_at += (uint64_t)w;
+	}
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_s3_fetch(struct ots_store_s3 *p, const struct ots_tok *id, int fd)
+{
+	char key[OTS_S3_KEY_MAX];
+	struct sink k = { fd, 0 };
+	struct ots_s3 *s;
+	enum ots_err e;
+
+	key_of(id, key);
+	if ((e = take(p, &s)) != OTS_OK)
+		return e;
+	e = ots_s3_get(s, key, 0, sink_start, sink_push, &k);
+	give(p, s);
+	return e;
+}
+
+enum ots_err
+ots_store_s3_delete(struct ots_store_s3 *p, const struct ots_tok *id)
+{
+	char key[OTS_S3_KEY_MAX];
+	struct ots_s3 *s;
+	enum ots_err e;
+
+	key_of(id, key);
+	if ((e = take(p, &s)) != OTS_OK)
+		return e;
+	e = ots_s3_delete(s, key);
+	give(p, s);
+	return e;
+}
+
+struct sweep {
+	ots_store_visit_fn w_fn;
+	void *w_ctx;
+	uint64_t w_files, w_bytes, w_removed;
+	struct ots_s3 *w_s3;
+};
+
+static enum ots_err
+visit(void *ctx, const struct ots_s3_object *o)
+{
+	struct sweep *w = ctx;
+	const char *name = o->so_key + strlen(KEY_PREFIX);
+	struct ots_tok t;
+	bool remove = false;
+	enum ots_err e = OTS_OK;
+
+	/* Only what could be ours: files/ and an id. */
+	if (strncmp(o->so_key, KEY_PREFIX, strlen(KEY_PREFIX)) != 0 ||
+	    strlen(name) != OTS_TOK_CHARS ||
+	    ots_tok_parse(name, OTS_TOK_CHARS, &t) != OTS_OK)
+		return OTS_OK;
+	if (w->w_fn != NULL)
+		e = w->w_fn(w->w_ctx, name, o->so_mtime, &remove);
+	if (e != OTS_OK)
+		return e;
+	if (remove) {
+		if (ots_s3_delete(w->w_s3, o->so_key) == OTS_OK)
+			w->w_removed++;
+		return OTS_OK;
+	}
+	w->w_files++;
+	w->w_bytes += o->so_size;
+	return OTS_OK;
+}
+
+enum ots_err
+ots_store_s3_scan(struct ots_store_s3 *p, ots_store_visit_fn fn, void *ctx,
+    uint64_t *removed, uint64_t *files, uint64_t *bytes)
+{
+	char token[OTS_S3_TOKEN_MAX], next[OTS_S3_TOKEN_MAX];
+	struct sweep w;
+	enum ots_err e;
+
+	memset(&w, 0, sizeof(w));
+	w.w_fn = fn;
+	w.w_ctx = ctx;
+	if ((e = take(p, &w.w_s3)) != OTS_OK)
+		return e;
+	token[0] = '\0';
+	do {
+		e = ots_s3_list(w.w_s3, KEY_PREFIX, token, LIST_PAGE, visit, &w,
+		    next);
+		memcpy(token, next, sizeof(token));
+	} while (e == OTS_OK && token[0] != '\0');
+	give(p, w.w_s3);
+	if (removed != NULL)
+		*removed = w.w_removed;
+	if (files != NULL)
+		*files = w.w_files;
+	if (bytes != NULL)
+		*bytes = w.w_bytes;
+	return e;
+}
+
+enum ots_err
+ots_store_s3_probe(struct ots_store_s3 *p)
+{
+	char key[64];
+	struct ots_s3 *s;
+	enum ots_err e;
+	int fd;
+
+	if (ots_str_fmt(key, sizeof(key), "probe/%ld-%08x", (long)getpid(),
+	    (unsigned)randombytes_random()) != OTS_OK)
+		return OTS_ERR_INVAL;
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return OTS_ERR_IO;
+	if ((e = take(p, &s)) != OTS_OK) {
+		close(fd);
+		return e;
+	}
+	e = ots_s3_put_fd(s, key, fd, 0, false);
+	if (e == OTS_OK)
+		e = ots_s3_delete(s, key);
+	give(p, s);
+	close(fd);
+	return e;
+}

@@ -1,0 +1,55 @@
+/*
+ * ots_store_s3: the ciphertext in an S3-compatible bucket
+ * (OTS_STORAGE=s3, docs/OPERATIONS.md, "S3 storage"), for ots_store.
+ * The data directory stays, as each host's scratch space: an upload is
+ * encrypted (or its parts written) there as on disk, then put into the
+ * bucket as "files/ID" before it is registered; a claim fetches the
+ * object back into files/ID before it wins, so the file guard, the lease
+ * and nginx's sendfile work as on disk; the object is deleted with the
+ * claim, before the first byte.  S3 handles (one request at a time
+ * each) come from a pool shared by the threads.
+ */
+#ifndef OTS_STORE_S3_H
+#define OTS_STORE_S3_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ots_s3.h"
+#include "ots_store.h"
+#include "ots_tok.h"
+#include "ots_util.h"
+
+struct ots_store_s3;
+
+/* A pool of handles for conf (borrowed); sets libcurl up, so call it
+ * before any thread starts. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_new(const struct ots_s3_conf *conf,
+    unsigned timeout_ms, struct ots_store_s3 **out);
+void ots_store_s3_free(struct ots_store_s3 *p);
+
+/* Puts len bytes of fd as id's object; exclusive (one PUT): never over
+ * an object there (OTS_ERR_INVAL: taken). */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_put(struct ots_store_s3 *p,
+    const struct ots_tok *id, int fd, uint64_t len);
+
+/* Fetches id's object into fd (from its start); OTS_ERR_NOTFOUND when
+ * there is none. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_fetch(struct ots_store_s3 *p,
+    const struct ots_tok *id, int fd);
+
+/* Deletes id's object; a missing one is OTS_OK. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_delete(struct ots_store_s3 *p,
+    const struct ots_tok *id);
+
+/* Visits every object under files/ as ots_store_scan does (name: the
+ * id, mtime: LastModified); *remove deletes it.  files and bytes (either
+ * may be NULL) count what is left. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_scan(struct ots_store_s3 *p,
+    ots_store_visit_fn fn, void *ctx, uint64_t *removed, uint64_t *files,
+    uint64_t *bytes);
+
+/* Puts and deletes a small object: can the bucket be written? */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_probe(struct ots_store_s3 *p);
+
+#endif
