@@ -892,10 +892,10 @@ describe_storage(struct ots_buf *o, const struct ots_cfg *c)
 	if (!c->c_s3)
 		return ots_buf_adds(o, "OTS_STORAGE=disk\n");
 	return ots_buf_addf(o, "OTS_STORAGE=s3\nOTS_S3_ENDPOINT=%s\n"
-	    "OTS_S3_BUCKET=%s\nOTS_S3_REGION=%s\nOTS_S3_ACCESS_KEY=%s\n"
+	    "OTS_S3_BUCKET=%s\nOTS_S3_REGION=%s\nOTS_S3_ACCESS_KEY=(set)\n"
 	    "OTS_S3_SECRET_KEY=(set, hidden)\nOTS_S3_ADDRESSING=%s\n"
 	    "OTS_S3_PART_SIZE=%llu\nOTS_S3_TIMEOUT_MS=%u\n", s->sc_endpoint,
-	    s->sc_bucket, s->sc_region, s->sc_access_key,
+	    s->sc_bucket, s->sc_region,
 	    s->sc_virtual_host ? "virtual" : "path",
 	    (unsigned long long)s->sc_part_size, c->c_s3_timeout_ms);
 }

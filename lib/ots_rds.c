@@ -512,14 +512,28 @@ send_on(struct ots_rds *r, struct link *l, int argc, const char **argv,
 static bool
 owner_moved(struct ots_rds *r, unsigned slot, int *target)
 {
+	struct ots_rds_node was = r->r_map->s_nodes[*target];
+	const struct ots_rds_node *n;
+	unsigned i;
 	int now;
 
 	r->r_map_stale = true;
-	r->r_map_at = 0;
+	/* At once when a connected primary can tell (no new connection);
+	 * else within the backoff, like any stale map. */
+	for (i = 0; i < r->r_map->s_nnodes; i++) {
+		if ((int)i != *target && r->r_links[i].l_ctx != NULL) {
+			r->r_map_at = 0;
+			break;
+		}
+	}
 	if (map_ready(r) != OTS_OK)
 		return false;
+	/* The new map numbers its nodes afresh: compare addresses. */
 	now = (int)r->r_map->s_owner[slot] - 1;
-	if (now < 0 || now == *target)
+	if (now < 0)
+		return false;
+	n = &r->r_map->s_nodes[now];
+	if (n->rn_port == was.rn_port && strcmp(n->rn_host, was.rn_host) == 0)
 		return false;
 	*target = now;
 	return true;

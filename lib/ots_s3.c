@@ -46,6 +46,7 @@ struct exchange {
 	ots_s3_push_fn x_push;
 	void *x_ctx;
 	bool x_started;
+	bool x_head;		/* a HEAD: a 404 has no body to tell why */
 	enum ots_err x_cb_err;	/* what a callback stopped the transfer with */
 	char x_etag[ETAG_MAX];
 };
@@ -375,9 +376,12 @@ perform(CURL *h, struct exchange *x, const char *op)
 	}
 	if (st >= 200 && st < 300)
 		return OTS_OK;
-	if (st == 404)
-		return OTS_ERR_NOTFOUND;
 	error_code(x, code);
+	/* Only a missing key is "not found": a missing bucket (or a proxy's
+	 * 404) must not make a claim revoke a live share. */
+	if (st == 404 && (strcmp(code, "NoSuchKey") == 0 ||
+	    (x->x_head && code[0] == '\0')))
+		return OTS_ERR_NOTFOUND;
 	if (st == 412 || strcmp(code, "PreconditionFailed") == 0)
 		return OTS_ERR_INVAL;
 	ots_log_warn(MOD, "%s refused: HTTP %ld %s", op, st, code);
@@ -450,6 +454,7 @@ ots_s3_head(struct ots_s3 *s, const char *key, uint64_t *size)
 
 	*size = 0;
 	exchange_init(&x, s->s_ctl);
+	x.x_head = true;
 	e = simple(s, "HEAD", key, "", &x, "head");
 	if (e == OTS_OK && (curl_easy_getinfo(s->s_ctl,
 	    CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK || cl < 0))
@@ -493,16 +498,18 @@ put_range(struct ots_s3 *s, const char *key, const char *query, int fd,
 }
 
 /* A POST of body (NUL-terminated, may be "") to key?query; the answer's
- * body stays in x. */
+ * body stays in x.  slow: it may take long (a Complete assembles the
+ * object, keeping the connection alive meanwhile), cut only if it
+ * stalls. */
 static enum ots_err
 post(struct ots_s3 *s, const char *key, const char *query, const char *body,
-    struct exchange *x, const char *op)
+    bool slow, struct exchange *x, const char *op)
 {
 	struct curl_slist *hdrs = NULL;
 	enum ots_err e;
 
 	e = setup(s, s->s_ctl, x, key, query, body[0] != '\0' ?
-	    "Content-Type: application/xml" : NULL, false, &hdrs);
+	    "Content-Type: application/xml" : NULL, slow, &hdrs);
 	if (e == OTS_OK && (curl_easy_setopt(s->s_ctl, CURLOPT_POST, 1L) !=
 	    CURLE_OK || curl_easy_setopt(s->s_ctl, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)strlen(body)) != CURLE_OK ||
@@ -546,7 +553,8 @@ multipart_begin(struct ots_s3 *s, struct multipart *m)
 
 	exchange_init(&x, s->s_ctl);
 	/* "uploads=", not "uploads": curl 7.88 signs the query as written. */
-	e = post(s, m->m_key, "?uploads=", "", &x, "multipart create");
+	e = post(s, m->m_key, "?uploads=", "", false, &x,
+	    "multipart create");
 	if (e == OTS_OK && (x.x_body.b_data == NULL ||
 	    ots_s3xml_text(x.x_body.b_data, x.x_body.b_len, &pos, "UploadId",
 	    m->m_id, sizeof(m->m_id)) != OTS_OK || m->m_id[0] == '\0')) {
@@ -581,7 +589,7 @@ multipart_complete(struct ots_s3 *s, struct multipart *m)
 		    m->m_qid);
 	if (e == OTS_OK) {
 		exchange_init(&x, s->s_ctl);
-		e = post(s, m->m_key, query, xml.b_data, &x,
+		e = post(s, m->m_key, query, xml.b_data, true, &x,
 		    "multipart complete");
 		exchange_release(&x);
 	}

@@ -377,7 +377,8 @@ commit_to_bucket(struct ots_store *st, struct ots_store_tmp *t,
 
 	e = ots_tok_parse(name, strlen(name), &id);
 	if (e == OTS_OK)
-		e = ots_store_s3_put(st->s_s3, &id, t->t_fd, t->t_written);
+		e = ots_store_s3_put(st->s_s3, &id, t->t_fd, t->t_written,
+		    true);
 	ots_store_abort(st, t);
 	return e;
 }
@@ -448,8 +449,10 @@ fetch_from_bucket(struct ots_store *st, const struct ots_tok *id)
 	e = ots_store_s3_fetch(st->s_s3, id, t.t_fd);
 	if (e == OTS_OK && name_file(st, &t, id->t_str) != 0 &&
 	    errno != EEXIST) {
-		ots_log_err_errno(MOD, errno, "cannot keep a fetched object");
-		e = errno_err(errno);
+		int err = errno;
+
+		ots_log_err_errno(MOD, err, "cannot keep a fetched object");
+		e = errno_err(err);
 	}
 	ots_store_abort(st, &t);
 	return e;
@@ -750,8 +753,10 @@ part_to_bucket(struct ots_store *st, const struct ots_tok *id, int fd,
 	struct stat sb;
 	enum ots_err e;
 
+	/* The server drew this id: an object there is this upload's own,
+	 * from a commit whose registration failed. */
 	e = fstat(fd, &sb) == 0 ? ots_store_s3_put(st->s_s3, id, fd,
-	    (uint64_t)sb.st_size) : OTS_ERR_IO;
+	    (uint64_t)sb.st_size, false) : OTS_ERR_IO;
 	close(fd);
 	if (e == OTS_OK && unlinkat(st->s_uploads, name, 0) != 0)
 		ots_log_warn_errno(MOD, errno, "cannot remove a committed "
@@ -804,13 +809,17 @@ part_from_bucket(struct ots_store *st, const struct ots_tok *id,
 	}
 	e = ots_store_s3_fetch(st->s_s3, id, fd);
 	close(fd);
-	if (e == OTS_OK)
-		e = ots_store_s3_delete(st->s_s3, id);
 	if (e != OTS_OK) {
 		(void)unlinkat(st->s_uploads, name, 0);
 		ots_log_err(MOD, "cannot move an upload's object back");
+		return e;
 	}
-	return e;
+	/* The part file is back: a commit tried again puts it over the
+	 * object, should this delete fail. */
+	if (ots_store_s3_delete(st->s_s3, id) != OTS_OK)
+		ots_log_warn(MOD, "an uncommitted upload's object stays in the "
+		    "bucket until the commit is tried again or swept");
+	return OTS_OK;
 }
 
 enum ots_err

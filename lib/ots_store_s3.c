@@ -97,7 +97,7 @@ key_of(const struct ots_tok *id, char key[OTS_S3_KEY_MAX])
 
 enum ots_err
 ots_store_s3_put(struct ots_store_s3 *p, const struct ots_tok *id, int fd,
-    uint64_t len)
+    uint64_t len, bool exclusive)
 {
 	char key[OTS_S3_KEY_MAX];
 	struct ots_s3 *s;
@@ -108,16 +108,19 @@ ots_store_s3_put(struct ots_store_s3 *p, const struct ots_tok *id, int fd,
 	if ((e = take(p, &s)) != OTS_OK)
 		return e;
 	if (len <= p->p_conf->sc_part_size) {
-		e = ots_s3_put_fd(s, key, fd, len, true);
-	} else {
-		/* A multipart upload cannot be made exclusive; only the
-		 * server draws ids this long (128 random bits), so a HEAD
+		e = ots_s3_put_fd(s, key, fd, len, exclusive);
+	} else if (exclusive) {
+		/* A multipart upload cannot be made exclusive; client-drawn
+		 * ids come with one-request uploads, which fit one PUT
+		 * (OTS_S3_PART_SIZE >= OTS_UPLOAD_PART_MAX), so a HEAD
 		 * guards against a bug, not a race. */
 		e = ots_s3_head(s, key, &size);
 		if (e == OTS_OK)
 			e = OTS_ERR_INVAL;
 		else if (e == OTS_ERR_NOTFOUND)
 			e = ots_s3_put_fd(s, key, fd, len, false);
+	} else {
+		e = ots_s3_put_fd(s, key, fd, len, false);
 	}
 	give(p, s);
 	return e;

@@ -28,10 +28,12 @@ OTS_WARN_UNUSED enum ots_err ots_store_s3_new(const struct ots_s3_conf *conf,
     unsigned timeout_ms, struct ots_store_s3 **out);
 void ots_store_s3_free(struct ots_store_s3 *p);
 
-/* Puts len bytes of fd as id's object; exclusive (one PUT): never over
- * an object there (OTS_ERR_INVAL: taken). */
+/* Puts len bytes of fd as id's object.  exclusive (an id a client
+ * drew): never over an object there (OTS_ERR_INVAL: taken); else an
+ * object there is replaced (an id the server drew can only be its own:
+ * a commit tried again). */
 OTS_WARN_UNUSED enum ots_err ots_store_s3_put(struct ots_store_s3 *p,
-    const struct ots_tok *id, int fd, uint64_t len);
+    const struct ots_tok *id, int fd, uint64_t len, bool exclusive);
 
 /* Fetches id's object into fd (from its start); OTS_ERR_NOTFOUND when
  * there is none. */
