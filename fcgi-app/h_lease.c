@@ -98,6 +98,14 @@ h_lease(struct req *req)
 		return;
 	}
 	if (fetch) {
+		/* Behind a balancer: the balancer asks the next host
+		 * (nginx-conf/onetimeshare-lb.conf); the lease is not spent. */
+		if (!ots_store_lease_here(req->req_app->a_store, &id)) {
+			resp_error(req, 404, "lease_not_here", "This host does "
+			    "not hold the leased file: only the host that "
+			    "answered the claim does.");
+			return;
+		}
 		h_lease_send(req, &id, NULL, until);
 		return;
 	}

@@ -500,7 +500,8 @@ out:
  * the offset first, synced after.
  */
 static enum ots_err
-write_part(struct req *req, int fd, uint64_t offset, uint64_t len)
+write_part(struct req *req, const struct ots_tok *id, int fd,
+    uint64_t offset, uint64_t len)
 {
 	uint64_t at = offset;
 	enum ots_err e;
@@ -526,6 +527,9 @@ write_part(struct req *req, int fd, uint64_t offset, uint64_t len)
 	}
 	if (e == OTS_OK)
 		e = ots_store_part_settle(req->req_app->a_store, fd);
+	if (e == OTS_OK)
+		e = ots_store_part_keep(req->req_app->a_store, id, fd, offset,
+		    len);
 	return e;
 }
 
@@ -571,9 +575,9 @@ h_uploads_part(struct req *req)
 		goto out;
 	}
 	end = offset + req->req_length;
-	e = ots_store_part_open(req->req_app->a_store, id, &fd);
+	e = ots_store_part_open(req->req_app->a_store, id, offset, &fd);
 	if (e == OTS_OK)
-		e = write_part(req, fd, offset, req->req_length);
+		e = write_part(req, id, fd, offset, req->req_length);
 	/* A failed part leaves the offset where it was, and frees the
 	 * upload for the next try at once. */
 	e2 = ots_parts_end(req->req_worker->w_rds, id, hash,
@@ -685,7 +689,7 @@ file_whole(struct req *req, const struct ots_tok *id, uint64_t clen)
 	int fd = -1;
 	enum ots_err e;
 
-	e = ots_store_part_open(req->req_app->a_store, id, &fd);
+	e = ots_store_part_open(req->req_app->a_store, id, clen, &fd);
 	if (e == OTS_OK)
 		e = ots_store_part_head(fd, h, sizeof(h), &size);
 	if (fd >= 0)

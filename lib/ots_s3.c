@@ -666,6 +666,17 @@ ots_s3_put_fd(struct ots_s3 *s, const char *key, int fd, uint64_t len,
 }
 
 enum ots_err
+ots_s3_put_fd_at(struct ots_s3 *s, const char *key, int fd, uint64_t from,
+    uint64_t len)
+{
+	if (!ots_s3_key_ok(key))
+		return OTS_ERR_INVAL;
+	if (len > s->s_conf->sc_part_size)
+		return OTS_ERR_TOOBIG;
+	return put_range(s, key, "", fd, from, len, NULL, "put", NULL);
+}
+
+enum ots_err
 ots_s3_get(struct ots_s3 *s, const char *key, uint64_t from,
     ots_s3_start_fn start, ots_s3_push_fn push, void *ctx)
 {

@@ -80,6 +80,11 @@ OTS_WARN_UNUSED enum ots_err ots_s3_make_bucket(struct ots_s3 *s);
 OTS_WARN_UNUSED enum ots_err ots_s3_put_fd(struct ots_s3 *s, const char *key,
     int fd, uint64_t len, bool exclusive);
 
+/* Stores len bytes of fd from byte from on as key, in one PUT (len up
+ * to the part size, else OTS_ERR_TOOBIG), over any object there. */
+OTS_WARN_UNUSED enum ots_err ots_s3_put_fd_at(struct ots_s3 *s,
+    const char *key, int fd, uint64_t from, uint64_t len);
+
 /* Called once the store has answered a GET with the object (size: its
  * bytes from the offset asked), before the first byte is pushed; any
  * result but OTS_OK ends the GET with that result. */

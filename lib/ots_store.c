@@ -572,6 +572,17 @@ ots_store_scan(struct ots_store *st, enum ots_store_dir dir,
 		*removed += local;
 		return e;
 	}
+	if (dir == OTS_STORE_UPLOADS && st->s_s3 != NULL) {
+		uint64_t local = 0;
+
+		/* This host's part files, then every host's parts. */
+		e = scan_dir(st->s_uploads, true, fn, ctx, &local);
+		if (e != OTS_OK)
+			return e;
+		e = ots_store_s3_scan_parts(st->s_s3, fn, ctx, removed);
+		*removed += local;
+		return e;
+	}
 	return scan_dir(dfd, parts, fn, ctx, removed);
 }
 
@@ -680,19 +691,96 @@ ots_store_part_create(struct ots_store *st, const struct ots_tok *id)
 	return OTS_OK;
 }
 
+/*
+ * Does the part file hold less than the upload's record says?  Then
+ * other hosts took parts meanwhile.  One as long as the record is
+ * right: a part that failed here and was then taken elsewhere is the
+ * same bytes, the client's, sent again.
+ */
+static bool
+stale_part(int fd, uint64_t have)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < have;
+}
+
+/* The part file of an upload another host began, made again here from
+ * the bucket's parts (have bytes): in tmp/ (swept by age should this
+ * host die meanwhile), moved to uploads/ once whole. */
+static enum ots_err
+part_from_parts(struct ots_store *st, const struct ots_tok *id,
+    uint64_t have, const char *name)
+{
+	enum ots_err e;
+	int fd;
+
+	/* One part of an upload at a time (ots_parts_begin): what is there
+	 * is a rebuild that died with its host. */
+	(void)unlinkat(st->s_tmp, name, 0);
+	fd = openat(st->s_tmp, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ots_log_err_errno(MOD, errno, "cannot make an upload's file");
+		return errno_err(errno);
+	}
+	e = ots_store_s3_fetch_parts(st->s_s3, id, fd, have);
+	if (e == OTS_OK && (sync_and_stamp(st, fd) != 0 ||
+	    renameat2(st->s_tmp, name, st->s_uploads, name,
+	    RENAME_NOREPLACE) != 0))
+		e = errno_err(errno);
+	close(fd);
+	if (e != OTS_OK) {
+		(void)unlinkat(st->s_tmp, name, 0);
+		if (e != OTS_ERR_NOTFOUND)
+			ots_log_err(MOD, "cannot make an upload's file again "
+			    "from the bucket");
+	}
+	return e;
+}
+
 enum ots_err
-ots_store_part_open(struct ots_store *st, const struct ots_tok *id, int *fd)
+ots_store_part_open(struct ots_store *st, const struct ots_tok *id,
+    uint64_t have, int *fd)
 {
 	char name[OTS_TOK_STRSZ + 5];
+	enum ots_err e;
 
 	part_name(id, name);
 	*fd = openat(st->s_uploads, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd >= 0 && st->s_s3 != NULL && stale_part(*fd, have)) {
+		/* This host took the first parts, then others went on
+		 * meanwhile (it was down): theirs are in the bucket. */
+		close(*fd);
+		*fd = -1;
+		if (unlinkat(st->s_uploads, name, 0) != 0 && errno != ENOENT) {
+			ots_log_err_errno(MOD, errno, "cannot remove a stale "
+			    "upload's file");
+			return OTS_ERR_IO;
+		}
+		errno = ENOENT;
+	}
 	if (*fd >= 0)
 		return OTS_OK;
-	if (errno == ENOENT)
+	if (errno != ENOENT) {
+		ots_log_err_errno(MOD, errno, "cannot open an upload's file");
+		return OTS_ERR_IO;
+	}
+	if (st->s_s3 == NULL)
 		return OTS_ERR_NOTFOUND;
-	ots_log_err_errno(MOD, errno, "cannot open an upload's file");
-	return OTS_ERR_IO;
+	if ((e = part_from_parts(st, id, have, name)) != OTS_OK)
+		return e;
+	*fd = openat(st->s_uploads, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	return *fd >= 0 ? OTS_OK : errno_err(errno);
+}
+
+enum ots_err
+ots_store_part_keep(struct ots_store *st, const struct ots_tok *id, int fd,
+    uint64_t offset, uint64_t len)
+{
+	if (st->s_s3 == NULL)
+		return OTS_OK;
+	return ots_store_s3_put_part(st->s_s3, id, fd, offset, len);
 }
 
 enum ots_err
@@ -761,6 +849,9 @@ part_to_bucket(struct ots_store *st, const struct ots_tok *id, int fd,
 	if (e == OTS_OK && unlinkat(st->s_uploads, name, 0) != 0)
 		ots_log_warn_errno(MOD, errno, "cannot remove a committed "
 		    "upload's file (the sweeper will)");
+	if (e == OTS_OK && ots_store_s3_delete_parts(st->s_s3, id) != OTS_OK)
+		ots_log_warn(MOD, "cannot remove a committed upload's parts "
+		    "from the bucket (the sweeper will)");
 	return e;
 }
 
@@ -849,6 +940,12 @@ ots_store_part_remove(struct ots_store *st, const struct ots_tok *id)
 		ots_log_err_errno(MOD, errno, "cannot remove an upload's file");
 		return OTS_ERR_IO;
 	}
+	if (st->s_s3 != NULL && ots_store_s3_delete_parts(st->s_s3, id) !=
+	    OTS_OK) {
+		ots_log_err(MOD, "cannot remove an upload's parts from the "
+		    "bucket");
+		return OTS_ERR_STORE;
+	}
 	return OTS_OK;
 }
 
@@ -882,6 +979,15 @@ ots_store_lease_ready(struct ots_store *st)
 	born = (files.st_mode & S_ISGID) != 0 ? files.st_gid : getegid();
 	return born == leases.st_gid && (leases.st_mode & S_IXGRP) != 0 &&
 	    (st->s_root_mode & S_IXGRP) != 0 && st->s_root_gid == leases.st_gid;
+}
+
+bool
+ots_store_lease_here(struct ots_store *st, const struct ots_tok *id)
+{
+	struct stat sb;
+
+	return fstatat(st->s_leases, id->t_str, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode);
 }
 
 enum ots_err

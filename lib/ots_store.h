@@ -142,12 +142,22 @@ OTS_WARN_UNUSED enum ots_err ots_store_probe(struct ots_store *st);
 /*
  * End-to-end uploads: uploads/ID.part, written in parts by any worker.
  * create: a new empty file (OTS_ERR_INVAL when one exists).  open: for
- * writing parts and reading its header back; *fd owned by the caller.
+ * writing parts and reading its header back; *fd owned by the caller;
+ * have is what the upload's record says is stored: with S3 storage a
+ * file this host does not have (another host took the first parts) is
+ * made again from the bucket's copies of the parts (ots_store_part_keep),
+ * OTS_ERR_NOTFOUND when there are none to make it from.
  */
 OTS_WARN_UNUSED enum ots_err ots_store_part_create(struct ots_store *st,
     const struct ots_tok *id);
 OTS_WARN_UNUSED enum ots_err ots_store_part_open(struct ots_store *st,
-    const struct ots_tok *id, int *fd);
+    const struct ots_tok *id, uint64_t have, int *fd);
+
+/* After a part is settled: with S3 storage, its len bytes from offset
+ * are put into the bucket too, so that any host can go on; nothing
+ * otherwise. */
+OTS_WARN_UNUSED enum ots_err ots_store_part_keep(struct ots_store *st,
+    const struct ots_tok *id, int fd, uint64_t offset, uint64_t len);
 
 /* Writes n bytes at offset of an open part file.  OTS_ERR_NOSPACE when
  * the disk is full. */
@@ -199,6 +209,12 @@ OTS_WARN_UNUSED enum ots_err ots_store_lease(struct ots_store *st,
  * own group): docs/OPERATIONS.md.
  */
 bool ots_store_lease_ready(struct ots_store *st);
+
+/*
+ * Is ots-lease/ID here?  A lease is kept in Redis, its file on the disk
+ * of the host that answered the claim: another host has no copy.
+ */
+bool ots_store_lease_here(struct ots_store *st, const struct ots_tok *id);
 
 /* Removes ots-lease/ID (the lease ended); a missing file is OTS_OK. */
 OTS_WARN_UNUSED enum ots_err ots_store_lease_remove(struct ots_store *st,

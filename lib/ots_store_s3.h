@@ -44,6 +44,21 @@ OTS_WARN_UNUSED enum ots_err ots_store_s3_fetch(struct ots_store_s3 *p,
 OTS_WARN_UNUSED enum ots_err ots_store_s3_delete(struct ots_store_s3 *p,
     const struct ots_tok *id);
 
+/*
+ * An end-to-end upload's parts, so that any host may go on with it (and
+ * commit it) when the one that took the first parts is gone: each part
+ * is also kept as "parts/ID/OFFSET".  put_part: len bytes of fd from
+ * offset on.  fetch_parts: the parts from 0 to upto written into fd at
+ * their offsets (OTS_ERR_NOTFOUND when they do not cover it all).
+ * delete_parts: every part object of id (committed or abandoned).
+ */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_put_part(struct ots_store_s3 *p,
+    const struct ots_tok *id, int fd, uint64_t offset, uint64_t len);
+OTS_WARN_UNUSED enum ots_err ots_store_s3_fetch_parts(struct ots_store_s3 *p,
+    const struct ots_tok *id, int fd, uint64_t upto);
+OTS_WARN_UNUSED enum ots_err ots_store_s3_delete_parts(
+    struct ots_store_s3 *p, const struct ots_tok *id);
+
 /* Visits every object under files/ as ots_store_scan does (name: the
  * id, mtime: LastModified); *remove deletes it.  files and bytes (either
  * may be NULL) count what is left. */
@@ -51,6 +66,10 @@ OTS_WARN_UNUSED enum ots_err ots_store_s3_scan(struct ots_store_s3 *p,
     ots_store_visit_fn fn, void *ctx, uint64_t *removed, uint64_t *files,
     uint64_t *bytes);
 
+/* Likewise every part object under parts/, once per part (name: its
+ * upload's id); *remove deletes it. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_scan_parts(struct ots_store_s3 *p,
+    ots_store_visit_fn fn, void *ctx, uint64_t *removed);
 /* Puts and deletes a small object: can the bucket be written? */
 OTS_WARN_UNUSED enum ots_err ots_store_s3_probe(struct ots_store_s3 *p);
 

@@ -589,6 +589,140 @@ Test(s3stack, end_to_end_shares_live_in_the_bucket)
 	free(big);
 }
 
+static enum ots_err
+count_object(void *ctx, const struct ots_s3_object *o)
+{
+	(void)o;
+	(*(long *)ctx)++;
+	return OTS_OK;
+}
+
+/* Objects under parts/ID/: an upload's parts kept in the bucket. */
+static long
+parts_in_bucket(const char *id)
+{
+	char prefix[64], next[OTS_S3_TOKEN_MAX];
+	struct ots_s3 *s = handle(&conf);
+	long n = 0;
+
+	snprintf(prefix, sizeof(prefix), "parts/%s/", id);
+	cr_assert_eq(ots_s3_list(s, prefix, "", 1000, count_object, &n, next),
+	    OTS_OK);
+	ots_s3_free(s);
+	return n;
+}
+
+static void
+upload_file_path(const char *id, char *out, size_t max)
+{
+	snprintf(out, max, "%s/data/uploads/%s.part", itest_state(), id);
+}
+
+/* The bytes of a file, malloc'd. */
+static uint8_t *
+read_whole(const char *path, size_t *len)
+{
+	struct stat sb;
+	uint8_t *p;
+	int fd = open(path, O_RDONLY);
+
+	cr_assert(fd >= 0, "cannot open %s", path);
+	cr_assert_eq(fstat(fd, &sb), 0);
+	p = malloc((size_t)sb.st_size + 1);
+	cr_assert_not_null(p);
+	cr_assert_eq(read(fd, p, (size_t)sb.st_size), sb.st_size);
+	close(fd);
+	*len = (size_t)sb.st_size;
+	return p;
+}
+
+/*
+ * Each part is kept in the bucket too, so that another host can go on
+ * with an upload (tests/hosts/ kills one): here the host loses its part
+ * file, then gets back a stale one (its own from before another host
+ * went on); either way the next part and the commit are right.
+ */
+Test(s3stack, an_upload_goes_on_from_the_bucket_without_its_file)
+{
+	size_t part = 5u * 1024 * 1024, len = 3 * part + 77, old_len = 0;
+	uint8_t *data = e2e_pattern(len, 40), *old;
+	struct e2e_share s;
+	struct http_resp r;
+	char id[23], token[23], path[1100];
+	FILE *f;
+
+	cr_assert_eq(e2e_create(len, id, token), 201);
+	e2e_make(&s, data, len, "moved.bin", NULL, id);
+	upload_file_path(id, path, sizeof(path));
+	cr_assert_eq(e2e_patch(id, token, 0, s.container, part, &r), 204);
+	http_resp_free(&r);
+	cr_assert_eq(parts_in_bucket(id), 1);
+	old = read_whole(path, &old_len);
+	cr_assert_eq(old_len, part);
+	/* The part file gone: made again from the bucket. */
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(e2e_patch(id, token, part, s.container + part, part, &r),
+	    204, "%ld %s", r.status, r.body);
+	http_resp_free(&r);
+	cr_assert_eq(parts_in_bucket(id), 2);
+	/* A stale one (one part of two): made again too, never filled
+	 * with zeros. */
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(old, 1, old_len, f), old_len);
+	fclose(f);
+	{
+		struct stat dir;
+		char up[1100];
+
+		/* The workers' own, as it was. */
+		snprintf(up, sizeof(up), "%s/data/uploads", itest_state());
+		cr_assert_eq(stat(up, &dir), 0);
+		cr_assert_eq(chown(path, dir.st_uid, dir.st_gid), 0);
+		cr_assert_eq(chmod(path, 0600), 0);
+	}
+	/* The rest, in parts no larger than the stack's maximum. */
+	for (size_t at = 2 * part; at < s.clen; at += part) {
+		size_t n = s.clen - at < part ? s.clen - at : part;
+
+		cr_assert_eq(e2e_patch(id, token, at, s.container + at, n, &r),
+		    204, "at %zu: %ld %s", at, r.status, r.body);
+		http_resp_free(&r);
+	}
+	/* Gone again before the commit: it is made from the bucket. */
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(e2e_commit(&s, token, &r), 201, "%ld %s", r.status,
+	    r.body);
+	http_resp_free(&r);
+	cr_assert_eq(parts_in_bucket(id), 0, "parts left after the commit");
+	cr_assert(access(path, F_OK) != 0, "the part file left behind");
+	cr_assert_eq(e2e_claim(id, s.secret, NULL, &r, NULL), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(r.len, s.clen);
+	cr_assert_eq(memcmp(r.body, s.container, s.clen), 0);
+	http_resp_free(&r);
+
+	/* An abandoned upload's parts go with it. */
+	cr_assert_eq(e2e_create(len, id, token), 201);
+	cr_assert_eq(e2e_patch(id, token, 0, s.container, part, &r), 204);
+	http_resp_free(&r);
+	cr_assert_eq(parts_in_bucket(id), 1);
+	{
+		char p2[96], auth[64];
+		const char *h[] = { auth, NULL };
+
+		snprintf(p2, sizeof(p2), "/api/v1/uploads/%s", id);
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		cr_assert_eq(http_do("DELETE", p2, h, NULL, 0, &r), 0);
+		cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
+		http_resp_free(&r);
+	}
+	cr_assert_eq(parts_in_bucket(id), 0, "an abandoned upload's parts");
+	free(old);
+	e2e_free(&s);
+	free(data);
+}
+
 /* The gateway stopped: 503 with Retry-After, nothing registered, not
  * ready; started again: served, with no restart. */
 Test(s3stack, a_stopped_gateway_is_503_and_recovers)

@@ -669,7 +669,7 @@ write_part(const struct ots_tok *id, uint64_t off, const char *p)
 {
 	int fd = -1;
 
-	cr_assert_eq(ots_store_part_open(st, id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_open(st, id, 0, &fd), OTS_OK);
 	cr_assert_eq(ots_store_part_begin(fd, off), OTS_OK);
 	cr_assert_eq(ots_store_part_write(fd, off, (const uint8_t *)p,
 	    strlen(p)), OTS_OK);
@@ -684,7 +684,7 @@ assert_part_is(const struct ots_tok *id, const char *want)
 	uint64_t size = 0;
 	int fd = -1;
 
-	cr_assert_eq(ots_store_part_open(st, id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_open(st, id, 0, &fd), OTS_OK);
 	cr_assert_eq(ots_store_part_head(fd, head, strlen(want), &size),
 	    OTS_OK);
 	cr_assert_eq(size, strlen(want));
@@ -706,7 +706,7 @@ Test(store, parts_append_and_a_failed_part_is_dropped)
 	assert_part_is(&id, "OTSC-second");
 	/* A part that died half written past offset 5: the next one at 5
 	 * drops its bytes first. */
-	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_open(st, &id, 0, &fd), OTS_OK);
 	cr_assert_eq(ots_store_part_write(fd, 11, (const uint8_t *)"junk-tail",
 	    9), OTS_OK);
 	close(fd);
@@ -724,7 +724,7 @@ Test(store, part_head_of_a_short_file_is_trunc)
 	ots_tok_random(&id);
 	cr_assert_eq(ots_store_part_create(st, &id), OTS_OK);
 	write_part(&id, 0, "OTS");
-	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_OK);
+	cr_assert_eq(ots_store_part_open(st, &id, 0, &fd), OTS_OK);
 	cr_assert_eq(ots_store_part_head(fd, head, sizeof(head), &size),
 	    OTS_ERR_TRUNC);
 	cr_assert_eq(size, 3);
@@ -737,7 +737,7 @@ Test(store, part_open_of_missing_upload_is_notfound)
 	int fd = -1;
 
 	ots_tok_random(&id);
-	cr_assert_eq(ots_store_part_open(st, &id, &fd), OTS_ERR_NOTFOUND);
+	cr_assert_eq(ots_store_part_open(st, &id, 0, &fd), OTS_ERR_NOTFOUND);
 	cr_assert_eq(fd, -1);
 	cr_assert_eq(ots_store_part_commit(st, &id), OTS_ERR_NOTFOUND);
 	cr_assert_eq(ots_store_part_remove(st, &id), OTS_OK);
@@ -877,7 +877,7 @@ gc_put_parts(const struct ots_tok *id, uint8_t b)
 	if (ots_store_part_create(st, id) != OTS_OK)
 		return false;
 	for (off = 0; ok && off < 2 * sizeof(chunk); off += sizeof(chunk)) {
-		ok = ots_store_part_open(st, id, &fd) == OTS_OK &&
+		ok = ots_store_part_open(st, id, 0, &fd) == OTS_OK &&
 		    ots_store_part_begin(fd, off) == OTS_OK &&
 		    ots_store_part_write(fd, off, chunk, sizeof(chunk)) ==
 		    OTS_OK && ots_store_part_settle(st, fd) == OTS_OK;
