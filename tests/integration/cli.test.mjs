@@ -199,7 +199,8 @@ test('admin list and revoke from the command line', () => {
     assert.match(r.out.toString(), new RegExp(`^${prefix}  \\d+ bytes`, 'm'));
     assert.doesNotMatch(r.out.toString(), /Board-Minutes/);
     assert.equal(ots(['admin', 'list'], { env: { OTS_ADMIN_TOKEN: 'wrong-token-000000000' } }).code, 3);
-    r = ots(['admin', 'revoke', prefix], { env });
+    // An id may begin with '-': after '--' it is never an option.
+    r = ots(['admin', 'revoke', '--', prefix], { env });
     assert.equal(r.code, 0, r.err);
     assert.equal(ots(['get', '-o', '-', link]).code, 2);
   } finally {
