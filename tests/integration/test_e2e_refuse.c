@@ -715,6 +715,45 @@ Test(e2e_refuse, lease_lapses_and_the_file_goes)
 	free(data);
 }
 
+/*
+ * Behind a balancer the leased file is on the host that answered the
+ * claim (docs/OPERATIONS.md, "More than one host"): a host without it
+ * says so, 404 lease_not_here, and the lease is not spent.  Here the
+ * file is moved away and back.
+ */
+Test(e2e_refuse, a_lease_whose_file_is_not_here_is_404_and_not_spent)
+{
+	uint8_t *data = e2e_pattern(3000, 33);
+	struct e2e_share s;
+	struct http_resp r;
+	char lease[23], here[1100], away[1100];
+
+	e2e_make(&s, data, 3000, "h.txt", NULL, NULL);
+	cr_assert_eq(e2e_put(&s, &r), 201, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_claim(s.id, s.secret, NULL, &r, lease), 0);
+	expect(&r, 200, NULL);
+	http_resp_free(&r);
+	snprintf(here, sizeof(here), "%s/data/ots-lease/%s", itest_state(),
+	    s.id);
+	snprintf(away, sizeof(away), "%s/away-%s", itest_state(), s.id);
+	cr_assert_eq(rename(here, away), 0);
+	cr_assert_eq(e2e_lease("GET", s.id, lease, "bytes=10-", &r), 404);
+	expect(&r, 404, "lease_not_here");
+	http_resp_free(&r);
+	cr_assert_eq(rename(away, here), 0);
+	/* Still the holder's, whole. */
+	cr_assert_eq(e2e_lease("GET", s.id, lease, NULL, &r), 200);
+	cr_assert_eq(r.len, s.clen);
+	cr_assert(memcmp(r.body, s.container, s.clen) == 0);
+	http_resp_free(&r);
+	cr_assert_eq(e2e_lease("DELETE", s.id, lease, NULL, &r), 204);
+	http_resp_free(&r);
+	cr_assert(!data_leased(s.id));
+	e2e_free(&s);
+	free(data);
+}
+
 Test(e2e_refuse, no_lease_streams_once_and_keeps_nothing)
 {
 	uint8_t *data = e2e_pattern(150000, 32), *plain = NULL;
