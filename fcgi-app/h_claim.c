@@ -202,6 +202,11 @@ download_ended(struct req *req, enum ots_err e)
 		    "mid-download (disk error); the share is gone");
 		req->req_status = 500;
 		break;
+	case OTS_ERR_STORE:
+		ots_log_err(MOD, "the bucket stopped sending mid-download; "
+		    "the share is gone");
+		req->req_status = 500;
+		break;
 	case OTS_ERR_CRYPTO:
 		ots_log_err(MOD, "the stored file failed to decrypt "
 		    "(corrupt or tampered with); the share is gone");
@@ -212,39 +217,6 @@ download_ended(struct req *req, enum ots_err e)
 		req->req_status = 500;
 		break;
 	}
-}
-
-/* Sends the headers and the plaintext of a won claim. */
-static void
-stream_file(struct req *req, const struct ots_tok *id,
-    const struct ots_keys *keys, const struct ots_meta *meta, uint64_t size,
-    int fd)
-{
-	struct stream_ctx sc = { req };
-	struct ots_buf h;
-	enum ots_err e;
-
-	ots_buf_init(&h, 2048);
-	e = ots_buf_adds(&h, "Content-Disposition: ");
-	if (e == OTS_OK)
-		e = ots_name_disposition(meta->m_name, &h);
-	if (e == OTS_OK)
-		e = ots_buf_addf(&h, "\r\nContent-Length: %llu\r\n"
-		    "X-Share-Kind: %s\r\nX-Share-Mode: server\r\n"
-		    "Content-Security-Policy: default-src 'none'; sandbox\r\n",
-		    (unsigned long long)size,
-		    meta->m_kind == OTS_META_TEXT ? "text" : "file");
-	if (e != OTS_OK) {
-		ots_buf_release(&h);
-		resp_from_err(req, e);
-		return;
-	}
-	/* Never rendered inline: the type says bytes, whatever they are. */
-	e = resp_begin(req, 200, "application/octet-stream", h.b_data);
-	ots_buf_release(&h);
-	if (e == OTS_OK)
-		e = ots_box_decrypt_fd(keys->k_file, id, fd, stream_sink, &sc);
-	download_ended(req, e);
 }
 
 /*
@@ -573,6 +545,128 @@ out:
 	ots_tok_wipe(&lease_tok);
 }
 
+/* Sends the headers of a won claim's download of size plaintext bytes. */
+static enum ots_err
+begin_download(struct req *req, const struct ots_meta *meta, uint64_t size)
+{
+	struct ots_buf h;
+	enum ots_err e;
+
+	ots_buf_init(&h, 2048);
+	e = ots_buf_adds(&h, "Content-Disposition: ");
+	if (e == OTS_OK)
+		e = ots_name_disposition(meta->m_name, &h);
+	if (e == OTS_OK)
+		e = ots_buf_addf(&h, "\r\nContent-Length: %llu\r\n"
+		    "X-Share-Kind: %s\r\nX-Share-Mode: server\r\n"
+		    "Content-Security-Policy: default-src 'none'; sandbox\r\n",
+		    (unsigned long long)size,
+		    meta->m_kind == OTS_META_TEXT ? "text" : "file");
+	/* Never rendered inline: the type says bytes, whatever they are. */
+	if (e == OTS_OK)
+		e = resp_begin(req, 200, "application/octet-stream", h.b_data);
+	ots_buf_release(&h);
+	return e;
+}
+
+/*
+ * A server-side claim read from the store (ots_store_read_claimed): won
+ * when the container is there, then decrypted as it arrives; the
+ * headers go out with its first bytes.
+ */
+struct claim_read {
+	struct req *cr_req;
+	const struct ots_tok *cr_id;
+	struct ots_share *cr_sh;
+	const struct ots_meta *cr_meta;
+	struct stream_ctx cr_sc;
+	struct ots_box_dec *cr_dec;
+	bool cr_ran;		/* the claim was tried */
+	enum ots_err cr_claim;	/* and its result */
+	bool cr_begun;		/* the answer's headers went out */
+};
+
+static enum ots_err
+claim_read_start(void *ctx, uint64_t size)
+{
+	struct claim_read *cr = ctx;
+	const struct ots_cfg *c = &cr->cr_req->req_app->a_cfg;
+
+	(void)size;
+	cr->cr_ran = true;
+	cr->cr_claim = ots_share_claim(cr->cr_req->req_worker->w_rds,
+	    cr->cr_id, ots_now(), c->c_tombstone_ttl, 0, NULL, cr->cr_sh);
+	/* Won: the store removes the container before the first push. */
+	return cr->cr_claim;
+}
+
+static enum ots_err
+claim_read_push(void *ctx, const uint8_t *p, size_t n)
+{
+	struct claim_read *cr = ctx;
+	enum ots_err e;
+
+	if (!cr->cr_begun) {
+		e = begin_download(cr->cr_req, cr->cr_meta,
+		    cr->cr_sh->sh_size);
+		if (e != OTS_OK)
+			return e;
+		cr->cr_begun = true;
+	}
+	return ots_box_dec_update(cr->cr_dec, p, n);
+}
+
+/*
+ * Claims share id and sends its plaintext, read from the store as it
+ * comes (never a copy); a share without a file is not consumed.
+ */
+static void
+claim_and_send(struct req *req, const struct ots_tok *id,
+    struct ots_share *sh, const struct ots_keys *keys,
+    const struct ots_meta *meta)
+{
+	struct claim_read cr;
+	enum ots_err e;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_req = req;
+	cr.cr_id = id;
+	cr.cr_sh = sh;
+	cr.cr_meta = meta;
+	cr.cr_sc.s_req = req;
+	e = ots_box_dec_new(keys->k_file, id, stream_sink, &cr.cr_sc,
+	    &cr.cr_dec);
+	if (e != OTS_OK) {
+		resp_from_err(req, e);
+		return;
+	}
+	e = ots_store_read_claimed(req->req_app->a_store, id,
+	    claim_read_start, claim_read_push, &cr);
+	if (!cr.cr_ran) {
+		if (e == OTS_ERR_NOTFOUND)
+			file_missing(req, id);
+		else
+			resp_from_err(req, e);
+	} else if (cr.cr_claim == OTS_ERR_GONE ||
+	    cr.cr_claim == OTS_ERR_NOTFOUND) {
+		h_gone(req, cr.cr_claim == OTS_ERR_GONE ? sh->sh_state :
+		    OTS_SHARE_EXPIRED);
+	} else if (cr.cr_claim != OTS_OK) {
+		resp_from_err(req, cr.cr_claim);
+	} else if (!cr.cr_begun) {
+		/* Won, and not a byte came: nothing sent yet, the share
+		 * spent all the same. */
+		download_ended(req, e == OTS_OK ? OTS_ERR_CRYPTO : e);
+		resp_error(req, 500, "unreadable", "The share was claimed "
+		    "but its content could not be read; it is gone.");
+	} else {
+		if (e == OTS_OK)
+			e = ots_box_dec_finish(cr.cr_dec);
+		download_ended(req, e);
+	}
+	ots_box_dec_free(cr.cr_dec);
+}
+
 void
 h_claim(struct req *req)
 {
@@ -582,7 +676,6 @@ h_claim(struct req *req)
 	struct ots_share sh;
 	struct ots_keys keys;
 	struct ots_meta meta;
-	int fd = -1;
 	enum ots_err e = OTS_OK;
 
 	memset(&f, 0, sizeof(f));
@@ -643,35 +736,7 @@ h_claim(struct req *req)
 	if (sh.sh_protected && !check_password(req, &id, &f.cf_secret, &sh,
 	    f.cf_pw, f.cf_pw_len, &keys))
 		goto out;
-	/* Open the file before the claim: once the claim deletes the share,
-	 * the sweeper may remove the file, and the winner must still have
-	 * it.  A share without a file is not consumed. */
-	e = ots_store_open_read(req->req_app->a_store, &id, &fd);
-	if (e == OTS_ERR_NOTFOUND) {
-		file_missing(req, &id);
-		goto out;
-	}
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
-		goto out;
-	}
-	e = ots_share_claim(req->req_worker->w_rds, &id, ots_now(),
-	    c->c_tombstone_ttl, 0, NULL, &sh);
-	if (e == OTS_ERR_GONE || e == OTS_ERR_NOTFOUND) {
-		h_gone(req, e == OTS_ERR_GONE ? sh.sh_state
-		    : OTS_SHARE_EXPIRED);
-		goto out;
-	}
-	if (e != OTS_OK) {
-		resp_from_err(req, e);
-		goto out;
-	}
-	/* Won: the content leaves the file system before the first byte
-	 * leaves the server. */
-	if (ots_store_remove(req->req_app->a_store, &id) != OTS_OK)
-		ots_log_err(MOD, "cannot unlink a claimed file (the "
-		    "sweeper will)");
-	stream_file(req, &id, &keys, &meta, sh.sh_size, fd);
+	claim_and_send(req, &id, &sh, &keys, &meta);
 out:
 	if (req->req_status == 200)
 		ots_metrics_add(req->req_app->a_metrics, sh.sh_e2e ?
@@ -679,8 +744,6 @@ out:
 	else if (req->req_status == 410)
 		ots_metrics_add(req->req_app->a_metrics, sh.sh_e2e ?
 		    OTS_M_CLAIMS_LOST_E2E : OTS_M_CLAIMS_LOST, 1);
-	if (fd >= 0)
-		close(fd);
 	h_heavy_leave(req);
 	ots_kdf_keys_wipe(&keys);
 	sodium_memzero(&meta, sizeof(meta));

@@ -56,8 +56,10 @@ void ots_store_close(struct ots_store *st);
 /*
  * OTS_STORAGE=s3: from now on the committed containers live in the
  * bucket conf (borrowed) names, as "files/ID" (ots_store_s3.h): commits
- * put them there, a claim's open fetches one into files/ID first, and
- * removing or leasing a share deletes its object.  The scan of
+ * put them there, a server-side claim streams its object
+ * (ots_store_read_claimed), an end-to-end claim's open fetches one into
+ * files/ID first (nginx sends the lease from disk), and removing or
+ * leasing a share deletes its object.  The scan of
  * OTS_STORE_FILES lists the bucket (and this host's claim copies), the
  * usage counts the bucket, the probe writes to it.  Call before any
  * thread uses the store.
@@ -99,6 +101,26 @@ void ots_store_abort(struct ots_store *st, struct ots_store_tmp *t);
  */
 OTS_WARN_UNUSED enum ots_err ots_store_open_read(struct ots_store *st,
     const struct ots_tok *id, int *fd);
+
+/*
+ * A server-side claim's read, from wherever the container lives, never
+ * copied: start(ctx, size) runs once the container is there (size: its
+ * bytes) and wins the claim or not; when it returns OTS_OK the container
+ * leaves the store (the file unlinked, the object deleted) before push
+ * gets its first byte, and push then gets all of it, piece by piece.
+ * Any other result of start ends the read with it, the container kept.
+ * OTS_ERR_NOTFOUND before start when there is none; OTS_ERR_IO (disk)
+ * or OTS_ERR_STORE (bucket) when the store fails, before start or after
+ * it (the claim is then spent: the caller cuts the answer).  With S3
+ * the object is streamed as it arrives: the store must let a started
+ * GET go on across the object's DELETE (Ceph's RGW does; so does AWS).
+ */
+typedef enum ots_err (*ots_store_start_fn)(void *ctx, uint64_t size);
+typedef enum ots_err (*ots_store_push_fn)(void *ctx, const uint8_t *p,
+    size_t n);
+OTS_WARN_UNUSED enum ots_err ots_store_read_claimed(struct ots_store *st,
+    const struct ots_tok *id, ots_store_start_fn start,
+    ots_store_push_fn push, void *ctx);
 
 /* Removes files/ID; a missing file is OTS_OK. */
 OTS_WARN_UNUSED enum ots_err ots_store_remove(struct ots_store *st,

@@ -180,6 +180,58 @@ ots_store_s3_fetch(struct ots_store_s3 *p, const struct ots_tok *id, int fd)
 	return e;
 }
 
+/* A claim streamed from the bucket: the caller's hooks, and what the
+ * start needs to delete the object once the claim is won. */
+struct claim_get {
+	struct ots_s3 *g_s3;
+	const char *g_key;
+	ots_store_start_fn g_start;
+	ots_store_push_fn g_push;
+	void *g_ctx;
+};
+
+static enum ots_err
+claim_get_start(void *ctx, uint64_t size)
+{
+	struct claim_get *g = ctx;
+	enum ots_err e;
+
+	e = g->g_start(g->g_ctx, size);
+	if (e != OTS_OK)
+		return e;
+	/* Won: the object leaves the bucket before its first byte leaves
+	 * this process; the GET under way goes on. */
+	if (ots_s3_delete(g->g_s3, g->g_key) != OTS_OK)
+		ots_log_warn(MOD, "the bucket kept a claimed share's object: "
+		    "the sweeper deletes it");
+	return OTS_OK;
+}
+
+static enum ots_err
+claim_get_push(void *ctx, const uint8_t *b, size_t n)
+{
+	struct claim_get *g = ctx;
+
+	return g->g_push(g->g_ctx, b, n);
+}
+
+enum ots_err
+ots_store_s3_stream(struct ots_store_s3 *p, const struct ots_tok *id,
+    ots_store_start_fn start, ots_store_push_fn push, void *ctx)
+{
+	char key[OTS_S3_KEY_MAX];
+	struct claim_get g;
+	enum ots_err e;
+
+	key_of(id, key);
+	g = (struct claim_get){ NULL, key, start, push, ctx };
+	if ((e = take(p, &g.g_s3)) != OTS_OK)
+		return e;
+	e = ots_s3_get(g.g_s3, key, 0, claim_get_start, claim_get_push, &g);
+	give(p, g.g_s3);
+	return e;
+}
+
 enum ots_err
 ots_store_s3_delete(struct ots_store_s3 *p, const struct ots_tok *id)
 {

@@ -3,10 +3,13 @@
  * (OTS_STORAGE=s3, docs/OPERATIONS.md, "S3 storage"), for ots_store.
  * The data directory stays, as each host's scratch space: an upload is
  * encrypted (or its parts written) there as on disk, then put into the
- * bucket as "files/ID" before it is registered; a claim fetches the
- * object back into files/ID before it wins, so the file guard, the lease
- * and nginx's sendfile work as on disk; the object is deleted with the
- * claim, before the first byte.  S3 handles (one request at a time
+ * bucket as "files/ID" before it is registered.  A server-side claim
+ * streams the object into the decryptor as it arrives (no copy): the
+ * claim runs when its first bytes come, and the object is deleted
+ * before they go on.  An end-to-end claim fetches the object back into
+ * files/ID before it wins, so the file guard, the lease and nginx's
+ * sendfile work as on disk; the object is deleted with the claim,
+ * before the first byte.  S3 handles (one request at a time
  * each) come from a pool shared by the threads.
  */
 #ifndef OTS_STORE_S3_H
@@ -39,6 +42,14 @@ OTS_WARN_UNUSED enum ots_err ots_store_s3_put(struct ots_store_s3 *p,
  * there is none. */
 OTS_WARN_UNUSED enum ots_err ots_store_s3_fetch(struct ots_store_s3 *p,
     const struct ots_tok *id, int fd);
+
+/* ots_store_read_claimed() on the bucket: GETs id's object, start runs
+ * when its first bytes arrive, and a start that returns OTS_OK has the
+ * object deleted (on the handle's other connection) before push gets
+ * them; a delete the store refuses is logged, the sweeper's to finish. */
+OTS_WARN_UNUSED enum ots_err ots_store_s3_stream(struct ots_store_s3 *p,
+    const struct ots_tok *id, ots_store_start_fn start,
+    ots_store_push_fn push, void *ctx);
 
 /* Deletes id's object; a missing one is OTS_OK. */
 OTS_WARN_UNUSED enum ots_err ots_store_s3_delete(struct ots_store_s3 *p,

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <criterion/logging.h>
 
 #include "itest.h"
@@ -539,6 +541,119 @@ Test(s3stack, server_side_shares_live_in_the_bucket)
 		http_resp_free(&r);
 		free(data);
 	}
+}
+
+/* A server-side claim read with curl, looking at the bucket and the
+ * data dir as its first bytes arrive; optionally stopping the gateway
+ * then. */
+struct watched {
+	const char *w_id;
+	bool w_stop_gateway;
+	bool w_first;		/* the first bytes came */
+	bool w_object_then;	/* the object was still in the bucket */
+	bool w_copy_then;	/* a copy was in the data dir */
+	uint8_t *w_got;
+	size_t w_len, w_cap;
+};
+
+static size_t
+watch_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct watched *w = arg;
+	size_t add = size * n;
+
+	if (!w->w_first) {
+		w->w_first = true;
+		w->w_object_then = in_bucket(w->w_id, NULL, NULL);
+		w->w_copy_then = data_has(w->w_id);
+		if (w->w_stop_gateway)
+			ceph("gateway-stop");
+	}
+	if (w->w_len + add > w->w_cap) {
+		w->w_cap = (w->w_len + add) * 2;
+		w->w_got = realloc(w->w_got, w->w_cap);
+		cr_assert_not_null(w->w_got);
+	}
+	memcpy(w->w_got + w->w_len, p, add);
+	w->w_len += add;
+	return add;
+}
+
+static CURLcode
+watched_claim(const struct link *l, struct watched *w, long *status)
+{
+	char url[512], body[256];
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	cr_assert_not_null(c);
+	snprintf(url, sizeof(url), "%s/d/%s", itest_url(), l->id);
+	snprintf(body, sizeof(body), "key=%s", l->key);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, watch_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	/* Slowly enough that the stream is under way when we look. */
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
+	curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE,
+	    (curl_off_t)(8 * 1024 * 1024));
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+/* A server-side claim streams the object as it arrives: no copy on the
+ * host, the object deleted before the first byte; a gateway that stops
+ * mid-stream cuts the download, and the share is spent. */
+Test(s3stack, a_claim_streams_from_the_bucket_and_deletes_first)
+{
+	size_t size = 24u * 1024 * 1024 + 3;
+	uint8_t *data = e2e_pattern(size, 40);
+	struct watched w = { 0 };
+	struct http_resp r;
+	struct link l;
+	long st = 0;
+	int i;
+
+	cr_assert_eq(upload_put("stream.bin", data, size, &l), 201);
+	w.w_id = l.id;
+	cr_assert_eq(watched_claim(&l, &w, &st), CURLE_OK);
+	cr_assert_eq(st, 200);
+	cr_assert(w.w_first);
+	cr_assert(!w.w_object_then, "the object still in the bucket at the "
+	    "first byte");
+	cr_assert(!w.w_copy_then, "a copy of the object on the host");
+	cr_assert_eq(w.w_len, size);
+	cr_assert_eq(memcmp(w.w_got, data, size), 0);
+	cr_assert(!data_has(l.id));
+	free(w.w_got);
+
+	/* The gateway gone mid-download. */
+	cr_assert_eq(upload_put("cut.bin", data, size, &l), 201);
+	memset(&w, 0, sizeof(w));
+	w.w_id = l.id;
+	w.w_stop_gateway = true;
+	cr_assert_neq(watched_claim(&l, &w, &st), CURLE_OK,
+	    "the whole share came with the gateway stopped at its start");
+	cr_assert_eq(st, 200);
+	cr_assert_lt(w.w_len, size);
+	free(w.w_got);
+	ceph("gateway-start");
+	for (i = 0; i < 50 && st != 410; i++) {
+		memset(&r, 0, sizeof(r));
+		cr_assert_eq(claim(l.id, l.key, &r), 0);
+		st = r.status;
+		http_resp_free(&r);
+		if (st != 410) {
+			cr_assert_eq(st, 503, "after a cut: %ld", st);
+			pause_ms(100);
+		}
+	}
+	cr_assert_eq(st, 410, "a share cut off mid-download is not spent");
+	cr_assert(!in_bucket(l.id, NULL, NULL));
+	free(data);
 }
 
 Test(s3stack, end_to_end_shares_live_in_the_bucket)
