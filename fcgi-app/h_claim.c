@@ -609,18 +609,21 @@ claim_read_push(void *ctx, const uint8_t *p, size_t n)
 	if (!cr->cr_begun) {
 		e = begin_download(cr->cr_req, cr->cr_meta,
 		    cr->cr_sh->sh_size);
+		/* Headers that went out, even if the client then left, make
+		 * this a download that began. */
+		cr->cr_begun = cr->cr_req->req_sent;
 		if (e != OTS_OK)
 			return e;
-		cr->cr_begun = true;
 	}
 	return ots_box_dec_update(cr->cr_dec, p, n);
 }
 
 /*
  * Claims share id and sends its plaintext, read from the store as it
- * comes (never a copy); a share without a file is not consumed.
+ * comes (never a copy); a share without a file is not consumed.  True
+ * when the claim was won, whatever became of the download.
  */
-static void
+static bool
 claim_and_send(struct req *req, const struct ots_tok *id,
     struct ots_share *sh, const struct ots_keys *keys,
     const struct ots_meta *meta)
@@ -638,7 +641,7 @@ claim_and_send(struct req *req, const struct ots_tok *id,
 	    &cr.cr_dec);
 	if (e != OTS_OK) {
 		resp_from_err(req, e);
-		return;
+		return false;
 	}
 	e = ots_store_read_claimed(req->req_app->a_store, id,
 	    claim_read_start, claim_read_push, &cr);
@@ -665,6 +668,7 @@ claim_and_send(struct req *req, const struct ots_tok *id,
 		download_ended(req, e);
 	}
 	ots_box_dec_free(cr.cr_dec);
+	return cr.cr_ran && cr.cr_claim == OTS_OK;
 }
 
 void
@@ -677,6 +681,7 @@ h_claim(struct req *req)
 	struct ots_keys keys;
 	struct ots_meta meta;
 	enum ots_err e = OTS_OK;
+	bool won = false;
 
 	memset(&f, 0, sizeof(f));
 	memset(&sh, 0, sizeof(sh));
@@ -736,9 +741,11 @@ h_claim(struct req *req)
 	if (sh.sh_protected && !check_password(req, &id, &f.cf_secret, &sh,
 	    f.cf_pw, f.cf_pw_len, &keys))
 		goto out;
-	claim_and_send(req, &id, &sh, &keys, &meta);
+	won = claim_and_send(req, &id, &sh, &keys, &meta);
 out:
-	if (req->req_status == 200)
+	/* A won claim counts as won even when its download failed: the
+	 * share is spent. */
+	if (won || req->req_status == 200)
 		ots_metrics_add(req->req_app->a_metrics, sh.sh_e2e ?
 		    OTS_M_CLAIMS_WON_E2E : OTS_M_CLAIMS_WON, 1);
 	else if (req->req_status == 410)

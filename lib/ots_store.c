@@ -476,15 +476,13 @@ ots_store_open_read(struct ots_store *st, const struct ots_tok *id, int *fd)
 	return OTS_ERR_IO;
 }
 
-/* Pushes fd from its offset to its end, in pieces of OTS_CHUNK_SIZE. */
+/* Pushes fd from its offset to its end, in pieces of OTS_CHUNK_SIZE
+ * read into buf. */
 static enum ots_err
-push_fd(int fd, ots_store_push_fn push, void *ctx)
+push_fd(int fd, uint8_t *buf, ots_store_push_fn push, void *ctx)
 {
-	uint8_t *buf = ots_malloc(OTS_CHUNK_SIZE);
 	enum ots_err e = OTS_OK;
 
-	if (buf == NULL)
-		return OTS_ERR_NOMEM;
 	while (e == OTS_OK) {
 		ssize_t n = read(fd, buf, OTS_CHUNK_SIZE);
 
@@ -500,7 +498,6 @@ push_fd(int fd, ots_store_push_fn push, void *ctx)
 			e = push(ctx, buf, (size_t)n);
 		}
 	}
-	ots_free(buf);
 	return e;
 }
 
@@ -509,34 +506,40 @@ ots_store_read_claimed(struct ots_store *st, const struct ots_tok *id,
     ots_store_start_fn start, ots_store_push_fn push, void *ctx)
 {
 	struct stat sb;
+	uint8_t *buf;
 	enum ots_err e;
 	int fd;
 
 	if (st->s_s3 != NULL)
 		return ots_store_s3_stream(st->s_s3, id, start, push, ctx);
+	/* Everything that may fail comes before the claim. */
+	if ((buf = ots_malloc(OTS_CHUNK_SIZE)) == NULL)
+		return OTS_ERR_NOMEM;
 	/* Opened before the claim: once the claim deletes the share, the
 	 * sweeper may remove the file, and the winner must still have it. */
 	fd = openat(st->s_files, id->t_str, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return OTS_ERR_NOTFOUND;
-		ots_log_err_errno(MOD, errno, "cannot open stored file");
-		return OTS_ERR_IO;
+		e = errno == ENOENT ? OTS_ERR_NOTFOUND : OTS_ERR_IO;
+		if (e == OTS_ERR_IO)
+			ots_log_err_errno(MOD, errno, "cannot open stored file");
+		ots_free(buf);
+		return e;
 	}
 	if (fstat(fd, &sb) != 0) {
 		ots_log_err_errno(MOD, errno, "cannot stat stored file");
-		close(fd);
-		return OTS_ERR_IO;
+		e = OTS_ERR_IO;
+	} else {
+		e = start(ctx, (uint64_t)sb.st_size);
 	}
-	e = start(ctx, (uint64_t)sb.st_size);
 	if (e == OTS_OK) {
 		if (unlinkat(st->s_files, id->t_str, 0) != 0 &&
 		    errno != ENOENT)
 			ots_log_err_errno(MOD, errno, "cannot unlink a claimed "
 			    "file (the sweeper will)");
-		e = push_fd(fd, push, ctx);
+		e = push_fd(fd, buf, push, ctx);
 	}
 	close(fd);
+	ots_free(buf);
 	return e;
 }
 
