@@ -452,6 +452,37 @@ Test(badinput, tampered_file_is_cut_and_logged_as_corrupt)
 	free(data);
 }
 
+/* A stored file with no bytes at all: the claim is won, nothing can be
+ * sent, so the answer is a 500 that says so (not a 200 cut at once),
+ * logged as corrupt, and the share is gone. */
+Test(badinput, an_empty_stored_file_is_500_unreadable_and_gone)
+{
+	uint8_t data[3000];
+	struct http_resp r;
+	struct link l;
+	char path[1024];
+	long bad;
+	int fd;
+
+	fill_pattern(data, sizeof(data), 12);
+	cr_assert_eq(upload_put("empty.bin", data, sizeof(data), &l), 201);
+	snprintf(path, sizeof(path), "%s/data/files/%s", itest_state(), l.id);
+	fd = open(path, O_RDWR | O_TRUNC);
+	cr_assert(fd >= 0, "%s", path);
+	close(fd);
+	bad = log_lines("failed to decrypt (corrupt or tampered with)");
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 500, "%ld %s", r.status, r.body);
+	cr_assert(strstr(r.body, "\"unreadable\"") != NULL, "%s", r.body);
+	http_resp_free(&r);
+	cr_assert(wait_until_log("failed to decrypt (corrupt or tampered with)",
+	    bad + 1, 5000), "no line for the empty file");
+	cr_assert(!data_has(l.id));
+	cr_assert_eq(claim(l.id, l.key, &r), 0);
+	cr_assert_eq(r.status, 410);
+	http_resp_free(&r);
+}
+
 Test(badinput, longest_name_and_type_round_trip)
 {
 	/* A 255-byte name with a 127-byte type is the largest sealed
